@@ -1,0 +1,73 @@
+"""Command line: `scs-abstract run NOTES --out DIR`.
+
+Exit codes: 0 ok, 1 the run failed, 2 bad usage or input.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+
+from . import __version__
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="scs-abstract", description=__doc__.splitlines()[0])
+    p.add_argument("--version", action="version", version=f"scs-abstract {__version__}")
+    sub = p.add_subparsers(dest="command", required=True)
+    run = sub.add_parser("run", help="abstract a note export into a review table with evidence",
+                         description="Read a note export, run the medspaCy pipeline and the criteria scorer, and "
+                                     "write review.csv/.parquet, evidence.csv/.parquet, rejected.csv, report.html "
+                                     "and run.json to --out.")
+    run.add_argument("notes", help="note export: .csv, .tsv, .parquet, .jsonl (optionally .gz), or a folder of "
+                                   ".txt notes with a manifest.csv")
+    run.add_argument("--cases", help="CSV of patient_id,review_date; decides which cases are reviewed and their "
+                                     "review dates")
+    run.add_argument("--review-date", help="one review date (YYYY-MM-DD) for every case when there is no --cases; "
+                                           "default: each patient's latest note date")
+    run.add_argument("--policy", default=None, help="shipped policy name or path to a policy YAML "
+                                                    "(default: scs-permanent)")
+    run.add_argument("--column", action="append", metavar="NAME=SOURCE", default=[],
+                     help="map an input column, e.g. --column patient_id=MRN --column text=NOTE_TEXT (repeatable)")
+    run.add_argument("--out", required=True, help="output folder (created if missing)")
+    run.add_argument("--patterns", default=None, help="folder of rule files to use instead of the packaged patterns/")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    from .dates import parse_date
+    from .exports import InputError, parse_column_map, read_cases, read_table
+    from .outputs import OutputError, write_outputs
+    from .policy import PolicyError, load_policy
+    from .review import review
+
+    try:
+        columns = parse_column_map(args.column)
+        review_date = None
+        if args.review_date:
+            review_date = parse_date(args.review_date)
+            if review_date is None:
+                raise InputError(f"--review-date {args.review_date!r}: not a date (use YYYY-MM-DD)")
+        policy = load_policy(args.policy)
+        cases = read_cases(args.cases) if args.cases else None
+        table = read_table(args.notes)
+        result = review(table, cases=cases, policy=policy, review_date=review_date, columns=columns,
+                        patterns_dir=args.patterns, source=str(args.notes))
+    except (InputError, PolicyError) as e:
+        print(f"scs-abstract: error: {e}", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        write_outputs(result, args.out)
+    except OutputError as e:
+        print(f"scs-abstract: error: {e}", file=sys.stderr)
+        return EXIT_FAILED
+    c = result.run["counts"]
+    print(f"scs-abstract: {c['rows_read']} rows read, {c['notes_processed']} notes processed, "
+          f"{c['rows_rejected']} rejected; {c['cases']} cases -> {args.out}", file=sys.stderr)
+    return EXIT_OK
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

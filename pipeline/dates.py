@@ -1,0 +1,145 @@
+"""Dates as clinicians write them: find them in text, resolve them against the note's date.
+
+Parsing of concrete dates is delegated to dateutil; this module only decides which
+spans of text are dates, how precise they are, and what vague ones ("spring 2025",
+"last month") stand for.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import NamedTuple
+
+from dateutil import parser as du_parser
+from dateutil.relativedelta import relativedelta
+
+MONTHS = r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)"
+
+# A part of a year stands for a representative day inside it.
+YEAR_PARTS = {
+    "winter": (1, 15), "early": (2, 15), "spring": (4, 15), "mid": (6, 30), "middle": (6, 30),
+    "summer": (7, 15), "late": (11, 1), "fall": (10, 15), "autumn": (10, 15), "end": (12, 1),
+}
+
+_DAY_PATTERNS = [
+    re.compile(r"(?<![\d/.])(\d{4})-(\d{1,2})-(\d{1,2})(?![\d])"),
+    re.compile(r"(?<![\d/.])(\d{1,2})[/-](\d{1,2})[/-](\d{4}|\d{2})(?![\d/])"),
+    re.compile(rf"\b{MONTHS}\.?\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{4}}\b", re.I),
+    re.compile(rf"\b\d{{1,2}}\s+{MONTHS}\.?,?\s+\d{{4}}\b", re.I),
+]
+_MONTH_PATTERNS = [
+    re.compile(r"(?<![\d/.])(\d{1,2})/(\d{4})(?![\d/])"),
+    re.compile(rf"\b({MONTHS})\.?,?\s+(\d{{4}})\b", re.I),
+]
+_PART_PATTERN = re.compile(r"\b(winter|early|spring|mid|middle|summer|late|fall|autumn|end)(?:\s+of)?[\s-]+(\d{4})\b", re.I)
+_YEAR_PATTERN = re.compile(r"(?<![\d/.-])((?:19[5-9]|20[0-4])\d)(?![\d/])")
+_RELATIVE_PATTERN = re.compile(
+    r"\b(?:(last|past|previous)\s+(month|year|week)|(\d{1,2}|a|one|two|three|several|few)\s+(weeks?|months?|years?)\s+ago)\b", re.I)
+_COUNT_WORDS = {"a": 1, "one": 1, "two": 2, "three": 3, "few": 3, "several": 3}
+
+
+class DateMention(NamedTuple):
+    """A date found in text: where it is, the day it stands for, and how precise it is."""
+    start: int
+    end: int
+    date: dt.date
+    precision: str  # "day" | "month" | "part" | "year" | "relative"
+
+
+def parse_date(value: str) -> dt.date | None:
+    """One date value (an export's note_date, a cases file's review_date), or None.
+
+    ISO and US month-first forms are accepted; impossible dates (2025-02-30) are None.
+    """
+    s = str(value).strip()
+    if not s or s.lower() in {"nan", "nat", "none", "null"}:
+        return None
+    if re.fullmatch(r"\d{4}-\d{1,2}-\d{1,2}([ T]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?", s) or \
+            re.fullmatch(r"\d{1,2}/\d{1,2}/(\d{2}|\d{4})( \d{1,2}:\d{2}(:\d{2})?( ?[AP]M)?)?", s, re.I) or \
+            re.fullmatch(rf"{MONTHS}\.? \d{{1,2}}(st|nd|rd|th)?,? \d{{4}}", s, re.I) or \
+            re.fullmatch(r"\d{8}", s):
+        try:
+            return du_parser.parse(s, dayfirst=False, yearfirst=s[:4].isdigit()).date()
+        except (ValueError, OverflowError):
+            return None
+    return None
+
+
+def _two_digit_year(y: int) -> int:
+    return y + 2000 if y < 70 else y + 1900
+
+
+def _parse_day(text: str) -> dt.date | None:
+    try:
+        d = du_parser.parse(text, dayfirst=False, yearfirst=bool(re.match(r"\d{4}-", text)),
+                            default=dt.datetime(2000, 1, 1)).date()
+    except (ValueError, OverflowError):
+        return None
+    m = re.fullmatch(r"\d{1,2}[/-]\d{1,2}[/-](\d{2})", text)
+    if m:  # dateutil reads two-digit years relative to today; clinical notes mean 19xx/20xx
+        d = d.replace(year=_two_digit_year(int(m.group(1))))
+    return d
+
+
+def find_dates(text: str, ref: dt.date | None = None) -> list[DateMention]:
+    """Every date in `text`, most precise reading first where spans overlap, in text order.
+
+    `ref` (the note's date) resolves relative expressions such as "last month".
+    """
+    found: list[DateMention] = []
+    taken: list[tuple[int, int]] = []
+
+    def free(a: int, b: int) -> bool:
+        return all(b <= s or a >= e for s, e in taken)
+
+    def add(a: int, b: int, d: dt.date | None, precision: str) -> None:
+        if d is not None and free(a, b) and 1950 <= d.year <= 2100:
+            found.append(DateMention(a, b, d, precision))
+            taken.append((a, b))
+
+    for pat in _DAY_PATTERNS:
+        for m in pat.finditer(text):
+            add(m.start(), m.end(), _parse_day(m.group(0)), "day")
+    for pat in _MONTH_PATTERNS:
+        for m in pat.finditer(text):
+            a, b = m.group(1), m.group(2)
+            try:
+                month = int(a) if a.isdigit() else du_parser.parse(a + " 1 2000").month
+                add(m.start(), m.end(), dt.date(int(b), month, 15), "month")
+            except ValueError:
+                continue
+    for m in _PART_PATTERN.finditer(text):
+        month, day = YEAR_PARTS[m.group(1).lower()]
+        add(m.start(), m.end(), dt.date(int(m.group(2)), month, day), "part")
+    for m in _YEAR_PATTERN.finditer(text):
+        add(m.start(), m.end(), dt.date(int(m.group(1)), 7, 1), "year")
+    if ref is not None:
+        for m in _RELATIVE_PATTERN.finditer(text):
+            if m.group(1):
+                unit, n = m.group(2).lower(), 1
+            else:
+                unit = m.group(4).lower().rstrip("s")
+                n = int(m.group(3)) if m.group(3).isdigit() else _COUNT_WORDS[m.group(3).lower()]
+            delta = {"week": relativedelta(weeks=n), "month": relativedelta(months=n), "year": relativedelta(years=n)}[unit]
+            add(m.start(), m.end(), ref - delta, "relative")
+    return sorted(found)
+
+
+_RANGE_GAP = re.compile(r"^\s*(?:-{1,2}|–|—|to|through|thru|until|till)\s*$", re.I)
+
+
+class DateRange(NamedTuple):
+    start: int
+    end: int
+    first: dt.date
+    last: dt.date
+
+
+def find_date_ranges(text: str, ref: dt.date | None = None) -> list[DateRange]:
+    """Spans of service written as two full dates: "01/06/2025-02/27/2025", "9/9/24 through 11/15/24"."""
+    days = [d for d in find_dates(text, ref) if d.precision == "day"]
+    ranges = []
+    for a, b in zip(days, days[1:]):
+        if _RANGE_GAP.match(text[a.end:b.start]) and a.date <= b.date:
+            ranges.append(DateRange(a.start, b.end, a.date, b.date))
+    return ranges

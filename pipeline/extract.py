@@ -1,0 +1,110 @@
+"""Per-note extraction: run the nlp, hand each target to its criterion's normalizer, keep the evidence.
+
+This is the per-partition work of a batch run: it needs only the notes and the
+rules, never the other notes of the patient.
+"""
+from __future__ import annotations
+
+import json
+import re
+from functools import lru_cache
+from pathlib import Path
+from typing import Iterable, Iterator
+
+from .nlp import cached_nlp, default_patterns_dir
+from .normalizers import NORMALIZERS, NOTE_EXTRACTORS
+from .records import Finding, Mention, Modifier, Note, Target
+
+FLAG_CATEGORIES = {
+    "negated": ("NEGATED_EXISTENCE",),
+    "hypothetical": ("HYPOTHETICAL", "PLANNED", "REQUIREMENT"),
+    "historical": ("HISTORICAL",),
+    "family": ("FAMILY",),
+}
+FAMILY_SECTIONS = {"family_history"}
+
+
+@lru_cache(maxsize=4)
+def load_note_classes(patterns_dir: str | None = None) -> tuple[tuple[str, re.Pattern, re.Pattern], ...]:
+    """Note classes (PT visit, psych evaluation, SCS trial) from `note_classes.json`."""
+    path = Path(patterns_dir or default_patterns_dir()) / "note_classes.json"
+    with open(path, encoding="utf-8") as f:
+        data = json.load(f)
+    out = []
+    for item in data["note_classes"]:
+        unknown = set(item) - {"name", "description", "note_type", "header"}
+        if unknown:
+            raise ValueError(f"{path}: note class {item.get('name')!r} has unknown keys {sorted(unknown)}")
+        out.append((item["name"], re.compile(item["note_type"], re.I), re.compile(item["header"], re.I | re.M)))
+    return tuple(out)
+
+
+def classify_note(note: Note, patterns_dir: str | None = None) -> frozenset:
+    """The classes a note belongs to, from its note_type or its first lines."""
+    header = "\n".join(line for line in note.text[:400].splitlines()[:3])
+    return frozenset(name for name, by_type, by_header in load_note_classes(patterns_dir)
+                     if by_type.search(note.note_type or "") or by_header.search(header))
+
+
+def _target(ent, note: Note, classes: frozenset) -> Target:
+    doc, sent = ent.doc, ent.sent
+    mods = tuple(Modifier(m.category, doc[m.modifier_span[0]].idx,
+                          doc[m.modifier_span[1] - 1].idx + len(doc[m.modifier_span[1] - 1]))
+                 for m in ent._.modifiers)
+    rule = getattr(ent._, "target_rule", None)
+    return Target(ent.label_, ent.text, ent.start_char, ent.end_char, sent.text, sent.start_char,
+                  ent._.section_category or "", mods, dict(getattr(rule, "metadata", None) or {}),
+                  note.note_date, classes)
+
+
+def _mention(note: Note, criterion: str, f: Finding, section: str, sentence: str, start: int, end: int,
+             modifiers: Iterable[str] = (), classes: frozenset = frozenset()) -> Mention:
+    cats = set(modifiers)
+    flags = {k: any(c in cats for c in v) for k, v in FLAG_CATEGORIES.items()}
+    flags["family"] = flags["family"] or section in FAMILY_SECTIONS
+    return Mention(note.patient_id, note.note_id, note.note_date, section, criterion, f.label, f.value, f.unit,
+                   f.date, f.date_end, flags["negated"], flags["hypothetical"], flags["historical"],
+                   flags["family"], start if f.start is None else f.start, end if f.end is None else f.end,
+                   sentence.strip(), classes)
+
+
+def mentions_from_doc(doc, note: Note, classes: frozenset) -> list[Mention]:
+    """Every finding of one processed note, deduplicated within each sentence."""
+    out: list[Mention] = []
+    for ent in doc.ents:
+        reg = NORMALIZERS.get(ent.label_)
+        if reg is None:
+            continue
+        t = _target(ent, note, classes)
+        for f in reg.func(t):
+            out.append(_mention(note, reg.criterion, f, t.section, t.sentence, t.start, t.end,
+                                (m.category for m in t.modifiers), classes))
+    for criterion, func in NOTE_EXTRACTORS.items():
+        for f, sentence, s, e in func(note, classes):
+            out.append(_mention(note, criterion, f, "", sentence, s, e, (), classes))
+    return _dedupe(out)
+
+
+def _dedupe(mentions: list[Mention]) -> list[Mention]:
+    """One mention per value; a bare anchor is dropped where its sentence already gave that criterion a value."""
+    valued = {(m.criterion, m.sentence, m.start) for m in mentions if m.value is not None}
+    valued_sentences = {(c, s) for c, s, _ in valued}
+    seen, out = set(), []
+    for m in mentions:
+        key = (m.criterion, m.label, m.value, m.date, m.date_end, m.sentence)
+        if key in seen:
+            continue
+        if m.label == "mention" and (m.criterion, m.sentence) in valued_sentences:
+            continue
+        seen.add(key)
+        out.append(m)
+    return out
+
+
+def extract(notes: Iterable[Note], patterns_dir: str | None = None, batch_size: int = 32) -> Iterator[Mention]:
+    """Mentions for a stream of notes, in input order."""
+    nlp = cached_nlp(patterns_dir)
+    notes = list(notes)
+    texts = (n.text for n in notes)
+    for note, doc in zip(notes, nlp.pipe(texts, batch_size=batch_size)):
+        yield from mentions_from_doc(doc, note, classify_note(note, patterns_dir))

@@ -1,0 +1,100 @@
+"""Build the medspaCy pipeline from the rule files in `patterns/`.
+
+Components, in order: a line-aware sentence splitter, the sectionizer, the
+TargetMatcher (one category per criterion, plus distractor categories) and
+ConText. Every rule is data; this module only wires the files to the components.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import os
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+
+# PyRuSH/medspaCy log through loguru at DEBUG unless silenced; nothing here may echo note text.
+os.environ.setdefault("LOGURU_LEVEL", "WARNING")
+try:  # pragma: no cover - depends on the installed loguru
+    from loguru import logger as _loguru
+
+    _loguru.remove()
+except ImportError:  # pragma: no cover
+    pass
+
+import spacy
+from spacy.language import Language
+from spacy.tokens import Doc
+
+import medspacy  # noqa: F401  (registers the medspacy_* factories)
+from medspacy.context import ConTextRule
+from medspacy.section_detection import SectionRule
+from medspacy.target_matcher import TargetRule
+
+logging.getLogger("medspacy").setLevel(logging.WARNING)
+
+SENTENCE_ABBREVIATIONS = frozenset(
+    "dr mr mrs ms vs approx etc st no fig e.g i.e pt pts yo y.o b.i.d t.i.d q.d p.o prn".split())
+
+
+def default_patterns_dir() -> Path:
+    """The rule files installed with the package (the repository's `patterns/`)."""
+    return Path(str(resources.files("pipeline.patterns")))
+
+
+@Language.component("line_sentencizer")
+def line_sentencizer(doc: Doc) -> Doc:
+    """Split sentences at line breaks and at sentence-final punctuation.
+
+    Clinical notes are lists, tables and templates as much as prose: a line
+    break ends a sentence, so "ODI: ___" never borrows a number from the next line.
+    """
+    for i, tok in enumerate(doc):
+        if i == 0:
+            tok.is_sent_start = True
+            continue
+        prev = doc[i - 1]
+        if "\n" in prev.text or "\n" in prev.whitespace_:
+            tok.is_sent_start = True
+        elif prev.text in {".", "!", "?"} and tok.text[:1].isupper() and i >= 2 \
+                and doc[i - 2].lower_ not in SENTENCE_ABBREVIATIONS \
+                and not (len(doc[i - 2].text) == 1 and doc[i - 2].text.isalpha()):
+            tok.is_sent_start = True
+        else:
+            tok.is_sent_start = False
+    return doc
+
+
+def read_rules(path: Path, key: str, rule_class):
+    """Rules from a medspaCy JSON file; unknown keys are rejected by the rule class's from_dict."""
+    with open(path, encoding="utf-8") as f:
+        data = json.load(f)
+    if set(data) != {key}:
+        raise ValueError(f"{path}: expected one top-level key {key!r}, found {sorted(data)}")
+    rules = []
+    for i, item in enumerate(data[key]):
+        try:
+            rules.append(rule_class.from_dict(item))
+        except (ValueError, TypeError) as e:
+            raise ValueError(f"{path}: rule #{i + 1} ({item.get('literal')!r}): {e}") from e
+    return rules
+
+
+def build_nlp(patterns_dir: str | Path | None = None) -> Language:
+    """A fresh medspaCy pipeline built from `patterns_dir` (default: the packaged rules)."""
+    pdir = Path(patterns_dir) if patterns_dir else default_patterns_dir()
+    nlp = spacy.blank("en")
+    nlp.add_pipe("line_sentencizer")
+    sectionizer = nlp.add_pipe("medspacy_sectionizer", config={"rules": None, "phrase_matcher_attr": "LOWER"})
+    sectionizer.add(read_rules(pdir / "sections.json", "section_rules", SectionRule))
+    matcher = nlp.add_pipe("medspacy_target_matcher")
+    matcher.add(read_rules(pdir / "targets.json", "target_rules", TargetRule))
+    context = nlp.add_pipe("medspacy_context", config={"rules": None, "span_attrs": None})
+    context.add(read_rules(pdir / "context.json", "context_rules", ConTextRule))
+    return nlp
+
+
+@lru_cache(maxsize=4)
+def cached_nlp(patterns_dir: str | None = None) -> Language:
+    """One pipeline per rules folder per process: building it costs about a second."""
+    return build_nlp(patterns_dir)

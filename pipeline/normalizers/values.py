@@ -1,0 +1,70 @@
+"""Number readers shared by the normalizers: number words, percents, pain-score pairs."""
+from __future__ import annotations
+
+import re
+from typing import NamedTuple
+
+from text_to_num import alpha2digit
+
+_NUMBER_WORD = re.compile(
+    r"\b(zero|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|"
+    r"sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|hundred)\b", re.I)
+
+
+def words_to_digits(text: str) -> str:
+    """'forty-four percent' -> '44 percent'; text without number words is returned unchanged."""
+    if not _NUMBER_WORD.search(text):
+        return text
+    try:
+        return alpha2digit(text, "en")
+    except Exception:  # text2num is strict about some inputs; fall back to the text as written
+        return text
+
+
+class Number(NamedTuple):
+    value: float
+    start: int
+    end: int
+
+
+PERCENT = re.compile(
+    r"(?P<cmp>(?:>\s*=?|≥|greater\s+than|more\s+than|over|at\s+least|in\s+excess\s+of|better\s+than)\s*)?"
+    r"(?:(?:approximately|approx\.?|about|around|roughly|nearly|almost|estimated|an\s+estimated|~|≈)\s*)*"
+    r"(?P<lo>\d{1,3}(?:\.\d+)?)\s*(?:%|percent)?\s*(?:-|–|to)\s*(?P<hi>\d{1,3}(?:\.\d+)?)\s*(?:%|percent)"
+    r"|(?P<cmp2>(?:>\s*=?|≥|greater\s+than|more\s+than|over|at\s+least|in\s+excess\s+of|better\s+than)\s*)?"
+    r"(?:(?:approximately|approx\.?|about|around|roughly|nearly|almost|estimated|an\s+estimated|~|≈)\s*)*"
+    r"(?P<one>\d{1,3}(?:\.\d+)?)\s*(?:%|percent|per\s+cent)", re.I)
+
+
+def percents(text: str) -> list[Number]:
+    """Percent expressions; a range gives its lower bound, "greater than N%" gives N."""
+    out = []
+    for m in PERCENT.finditer(text):
+        v = float(m.group("lo") if m.group("lo") else m.group("one"))
+        if 0 <= v <= 100:
+            out.append(Number(v, m.start(), m.end()))
+    return out
+
+
+SCORE_PAIR = re.compile(
+    r"(?:from\s+)?(?P<a>\d{1,2}(?:\.\d)?)(?P<a10>\s*/\s*10)?\s*(?:->|-->|→|=>|to|down\s+to|-\s*>)\s*>?\s*"
+    r"(?P<b>\d{1,2}(?:\.\d)?)(?P<b10>\s*/\s*10)?(?![\d/])", re.I)
+_SCORE_CUE = re.compile(r"\b(VAS|NRS|pain|scores?|rating)\b[^.;\d]{0,25}$", re.I)
+
+
+def score_pairs(text: str) -> list[Number]:
+    """Pain scores before/after on a 0-10 scale, as percent relief: (before - after) / before * 100."""
+    out = []
+    for m in SCORE_PAIR.finditer(text):
+        a, b = float(m.group("a")), float(m.group("b"))
+        if not (0 < a <= 10 and 0 <= b <= 10):
+            continue
+        if not (m.group("a10") or m.group("b10") or _SCORE_CUE.search(text[:m.start()])):
+            continue
+        out.append(Number(round((a - b) / a * 100, 1), m.start(), m.end()))
+    return out
+
+
+def gap_ok(gap: str, limit: int) -> bool:
+    """Two spans belong together when only a few words, and no other number or clause break, sit between them."""
+    return len(gap) <= limit and not re.search(r"[\d;]|\.\s", gap)

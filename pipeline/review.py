@@ -1,0 +1,107 @@
+"""The whole review in memory: notes DataFrame in, review and evidence DataFrames out.
+
+`pipeline.review(notes_df)` is what an analyst calls in a notebook; the CLI's
+`run` calls the same function and writes its tables to a folder.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import time
+from typing import Mapping, NamedTuple
+
+import pandas as pd
+
+from . import __version__
+from .exports import REJECT_COLUMNS, validate
+from .extract import extract
+from .policy import Policy, load_policy
+from .records import EVIDENCE_COLUMNS, Note
+from .scoring import REVIEW_COLUMNS, score_patient
+
+
+class ReviewResult(NamedTuple):
+    review: pd.DataFrame
+    evidence: pd.DataFrame
+    rejected: pd.DataFrame
+    run: dict
+
+
+def _notes(df: pd.DataFrame) -> list[Note]:
+    return [Note(p, n, d, t, x) for p, n, d, t, x in
+            zip(df["patient_id"], df["note_id"], df["note_date"], df["note_type"], df["text"])]
+
+
+def review_dates(notes: pd.DataFrame, cases: Mapping[str, dt.date] | None,
+                 review_date: dt.date | None) -> dict[str, dt.date]:
+    """Per case: the cases file's date, else the one --review-date, else the patient's latest note date."""
+    latest = notes.groupby("patient_id")["note_date"].max().to_dict() if len(notes) else {}
+    if cases:
+        return dict(cases)
+    if review_date:
+        return {p: review_date for p in latest}
+    return latest
+
+
+def review(notes_df: pd.DataFrame, cases: Mapping[str, dt.date] | pd.DataFrame | None = None,
+           policy: Policy | str | None = None, review_date: dt.date | str | None = None,
+           columns: dict[str, str] | None = None, patterns_dir: str | None = None,
+           source: str = "<DataFrame>") -> ReviewResult:
+    """Abstract every case in `notes_df` and score it against `policy` (default: scs-permanent).
+
+    `cases` maps patient_id to review date (or is a DataFrame with patient_id, review_date);
+    when given, it decides which cases are reviewed.
+    """
+    t0 = time.perf_counter()
+    pol = policy if isinstance(policy, Policy) else load_policy(policy)
+    if isinstance(cases, pd.DataFrame):
+        from .dates import parse_date
+        cases = {str(p): parse_date(str(d)) for p, d in zip(cases["patient_id"], cases["review_date"])}
+    if isinstance(review_date, str):
+        from .dates import parse_date
+        review_date = parse_date(review_date)
+    read = validate(notes_df, source, columns)
+    t1 = time.perf_counter()
+    notes = _notes(read.notes)
+    mentions = list(extract(notes, patterns_dir))
+    t2 = time.perf_counter()
+    dates = review_dates(read.notes, cases, review_date)
+    by_patient: dict[str, list] = {}
+    for m in mentions:
+        by_patient.setdefault(m.patient_id, []).append(m)
+    rows, evidence = [], []
+    for pid in sorted(dates):
+        ms = by_patient.get(pid, [])
+        row, used = score_patient(pid, dates[pid], ms, pol)
+        rows.append(row)
+        evidence += [(m, i in used) for i, m in enumerate(ms)]
+    t3 = time.perf_counter()
+    review_df = _review_frame(rows)
+    evidence_df = _evidence_frame(evidence)
+    run = {
+        "package": "scs-abstract", "version": __version__,
+        "policy": {"name": pol.name, "path": pol.path, "sha256": pol.sha256, "source": pol.source},
+        "counts": {"rows_read": read.rows_read, "notes_processed": len(notes), "rows_rejected": len(read.rejected),
+                   "cases": len(review_df), "mentions": len(evidence_df),
+                   "mentions_used": int(evidence_df["used"].sum()) if len(evidence_df) else 0},
+        "determinations": review_df["determination"].value_counts().to_dict() if len(review_df) else {},
+        "timings_s": {"validate": round(t1 - t0, 3), "extract": round(t2 - t1, 3), "score": round(t3 - t2, 3)},
+    }
+    return ReviewResult(review_df, evidence_df, read.rejected.reindex(columns=REJECT_COLUMNS), run)
+
+
+def _review_frame(rows: list[dict]) -> pd.DataFrame:
+    df = pd.DataFrame(rows)
+    extra = [c for c in df.columns if c not in REVIEW_COLUMNS]
+    df = df.reindex(columns=REVIEW_COLUMNS + extra)
+    for c in ("odi_score", "trial_relief_pct", "pt_weeks"):
+        df[c] = pd.to_numeric(df[c], errors="coerce").astype("float64")
+    return df
+
+
+def _evidence_frame(evidence: list) -> pd.DataFrame:
+    records = [{**{k: getattr(m, k) for k in EVIDENCE_COLUMNS if k != "used"}, "used": used} for m, used in evidence]
+    df = pd.DataFrame(records, columns=EVIDENCE_COLUMNS)
+    df["value"] = pd.to_numeric(df["value"], errors="coerce").astype("float64")
+    for c in ("negated", "hypothetical", "historical", "family", "used"):
+        df[c] = df[c].astype(bool)
+    return df

@@ -1,0 +1,242 @@
+"""Each criterion's normalizer on many phrasings, through the real medspaCy pipeline."""
+import datetime as dt
+
+import pytest
+
+from pipeline.extract import mentions_from_doc, classify_note
+from conftest import make_note
+
+
+def mentions(nlp, text, criterion, note_type="Pain Management Progress Note", date="2025-03-10"):
+    note = make_note(text, note_type=note_type, date=date)
+    return [m for m in mentions_from_doc(nlp(note.text), note, classify_note(note)) if m.criterion == criterion]
+
+
+def counted(ms, label):
+    return [m for m in ms if m.label == label and not (m.negated or m.hypothetical or m.family)]
+
+
+# --- ODI ----------------------------------------------------------------------
+@pytest.mark.parametrize("text, value", [
+    ("ODI 46% today (paper form completed in clinic).", 46),
+    ("Oswestry Disability Index: 38 %", 38),
+    ("Oswestry Disability Index (ODI): 27 %", 27),
+    ("Functional outcome: modified Oswestry 52", 52),
+    ("Modified Oswestry at discharge: 44%", 44),
+    ("ODI 23/50 today.", 46),
+    ("ODI score 17 out of 50.", 34),
+    ("She completed the Oswestry questionnaire today, with a disability index of forty-four percent.", 44),
+    ("Disability index of thirty percent on the Oswestry.", 30),
+    ("ODI = 62 %", 62),
+    ("Oswestry 36%", 36),
+])
+def test_odi_values(nlp, text, value):
+    scores = counted(mentions(nlp, text, "odi"), "score")
+    assert [m.value for m in scores] == [value]
+
+
+@pytest.mark.parametrize("text", [
+    "ODI: ___ %",
+    "ODI: [ ]",
+    "Oswestry: ___",
+    "ODI: ***",
+    "ODI not completed today (ran out of time); will obtain ODI next visit.",
+    "Oswestry not administered (pt declined another form).",
+    "ODI not repeated today.",
+    "Will need ODI documented for the auth packet.",
+    "Payer requires documented ODI >= 21% prior to permanent SCS.",
+    "ODI >= 21% required prior to permanent implant per payer.",
+    "Family history: mother with ODI 40% after her fusion.",
+])
+def test_odi_never_counts(nlp, text):
+    assert counted(mentions(nlp, text, "odi"), "score") == []
+
+
+def test_odi_blank_does_not_borrow_next_line(nlp):
+    ms = mentions(nlp, "Outcome measures:\nODI: ___\nNRS: 7/10\n", "odi")
+    assert [m.label for m in ms] == ["template_blank"] and ms[0].value is None
+
+
+# --- trial relief -----------------------------------------------------------------
+TRIAL_NOTE = "SCS Trial Follow-up"
+
+
+@pytest.mark.parametrize("text, value", [
+    ("Pt reports 70% relief of his low back and leg pain with the trial stimulator.", 70),
+    ("Overall she reports 60-70% improvement in pain with the stimulator on.", 60),
+    ("Mr. Nash reports about 40-50% relief of his back and leg pain during the trial.", 40),
+    ("Pt reports >75% pain relief with the trial device.", 75),
+    ("Pt reports greater than 50% reduction in pain with the trial system.", 50),
+    ("Her pain decreased from 9/10 to 3/10 during the trial.", 66.7),
+    ("Pain 8/10 -> 3/10 with the trial.", 62.5),
+    ("Foot pain VAS 7 -> 2 with the trial system.", 71.4),
+    ("Relief of approximately 65 percent with the stimulator.", 65),
+    ("Overall relief estimated at about 20% for the week.", 20),
+])
+def test_trial_relief_values(nlp, text, value):
+    ms = counted(mentions(nlp, text, "trial", note_type=TRIAL_NOTE), "relief")
+    assert [m.value for m in ms] == [value]
+
+
+@pytest.mark.parametrize("text", [
+    "L5-S1 transforaminal ESI 05/2024 gave ~30% relief for about 3 weeks.",
+    "Bilateral L3-L5 medial branch blocks: 80% relief x 6 hrs.",
+    "Radiofrequency ablation gave ~50% relief, lasted about 4 months.",
+    "The second lumbar sympathetic block gave about 40% relief that lasted a day.",
+    "Hydrocodone (pt says it gives about 30% relief for a few hours).",
+    "By comparison, his ESI last year gave only ~30% relief for 2 weeks.",
+])
+def test_trial_relief_distractors(nlp, text):
+    ms = mentions(nlp, text, "trial", note_type=TRIAL_NOTE)
+    assert counted(ms, "relief") == []
+    assert any(m.label == "other_treatment" for m in ms)
+
+
+@pytest.mark.parametrize("text", [
+    "Pt reports significant benefit - excellent coverage and relief.",
+    "% pain relief: ***",
+    "SCS trial did not reach the 50% relief threshold.",
+    "Equivocal SCS trial, below the usual 50% target.",
+    "Paresthesia coverage ~90% of the painful area.",
+    "Walking tolerance 10 min -> 45 min.",
+])
+def test_trial_relief_words_thresholds_coverage(nlp, text):
+    ms = mentions(nlp, text, "trial", note_type=TRIAL_NOTE)
+    assert counted(ms, "relief") == []
+
+
+def test_trial_percent_outside_a_trial_note_is_unattributed(nlp):
+    ms = mentions(nlp, "Reports 40% relief since last visit.", "trial", note_type="Primary Care Visit")
+    assert counted(ms, "relief") == [] and ms[0].label == "unattributed"
+
+
+# --- physical therapy ---------------------------------------------------------------
+@pytest.mark.parametrize("text, first, last, weeks", [
+    ("He completed formal PT at Riverbend, 2x/week 01/06/2025-02/27/2025.", "2025-01-06", "2025-02-27", 7.4),
+    ("Completed PT at Northgate Rehab, 2x/week, 9/9/24 through 11/15/24.", "2024-09-09", "2024-11-15", 9.6),
+    ("Completed physical therapy from January 6, 2025 to February 27, 2025.", "2025-01-06", "2025-02-27", 7.4),
+    ("Physical therapy 2024-10-01 - 2024-12-10, 18 visits.", "2024-10-01", "2024-12-10", 10.0),
+])
+def test_pt_date_ranges(nlp, text, first, last, weeks):
+    ms = counted(mentions(nlp, text, "pt"), "service_range")
+    assert [(str(m.date), str(m.date_end), m.value) for m in ms] == [(first, last, weeks)]
+
+
+@pytest.mark.parametrize("text, weeks, date", [
+    ("She completed 8 weeks of physical therapy in spring 2025.", 8, "2025-04-15"),
+    ("Since his last visit he completed 12 weeks of outpatient physical therapy, finishing last month.", 12,
+     "2025-05-16"),
+    ("Completed 10 weeks of PT in early 2022 with little change.", 10, "2022-02-15"),
+    ("Did 3 months of formal PT last year.", 13, "2024-06-16"),
+])
+def test_pt_stated_durations(nlp, text, weeks, date):
+    ms = counted(mentions(nlp, text, "pt", date="2025-06-16"), "stated_duration")
+    assert [(m.value, str(m.date)) for m in ms] == [(weeks, date)]
+
+
+@pytest.mark.parametrize("text", [
+    "Plan: 2x/week x 6 weeks. Neural glides, core endurance.",
+    "Skilled PT 2x/week x 8 weeks: graded motor imagery.",
+    "RTC after PT, ~3 months.",
+    "Will refer to PT again; pt to call and schedule.",
+    "She has not started PT.",
+    "Never had PT after surgery.",
+    "He declined a referral to formal physical therapy today.",
+    "Exam: DP/PT pulses 2/4 bilat.",
+    "Pedal pulses DP 1+, PT 1+ bilat.",
+])
+def test_pt_plans_negations_and_pulses_are_not_durations(nlp, text):
+    ms = mentions(nlp, text, "pt")
+    assert counted(ms, "stated_duration") == [] and counted(ms, "service_range") == []
+
+
+@pytest.mark.parametrize("text", [
+    "Sees a chiropractor weekly, massage therapy monthly.",
+    "Attends a water aerobics class at the YMCA 2x/week.",
+    "Continues her home exercise program daily.",
+])
+def test_pt_nonformal(nlp, text):
+    assert counted(mentions(nlp, text, "pt"), "nonformal")
+
+
+def test_pt_visit_note_is_a_date_of_service(nlp):
+    ms = mentions(nlp, "PT DAILY NOTE    Visit #9\nS: Pain 6/10 today.", "pt", note_type="PT Daily Note",
+                  date="2024-08-12")
+    assert [(m.label, str(m.date)) for m in ms if m.label == "pt_visit"] == [("pt_visit", "2024-08-12")]
+
+
+# --- psych --------------------------------------------------------------------------
+PSYCH_NOTE = "Behavioral Medicine - Pre-SCS Psychological Evaluation"
+
+
+@pytest.mark.parametrize("text, label", [
+    ("Recommendation: No psychological contraindications to SCS.", "cleared"),
+    ("Mr. F is cleared from a behavioral health standpoint to proceed.", "cleared"),
+    ("She is an appropriate candidate from a psychological standpoint for SCS.", "cleared"),
+    ("Appropriate for SCS; cleared from a psychological standpoint.", "cleared"),
+    ("She is not a candidate for SCS at this time due to untreated major depression.", "not_cleared"),
+    ("Defer SCS at this time; she is not cleared until the depression is treated.", "not_cleared"),
+    ("Active opioid use disorder; recommend treatment before SCS.", "not_cleared"),
+    ("Not cleared for permanent implantation at this time.", "not_cleared"),
+])
+def test_psych_outcomes_in_an_evaluation(nlp, text, label):
+    ms = mentions(nlp, text, "psych", note_type=PSYCH_NOTE)
+    assert {m.label for m in ms if m.label in ("cleared", "not_cleared", "pending")} == {label}
+
+
+@pytest.mark.parametrize("text, label", [
+    ("Psych clearance obtained (Dr. Quist, 06/02/2025).", "cleared"),
+    ("Referred for pre-SCS psychological evaluation.", "pending"),
+    ("Psych eval appt is 03/24/2025 with behavioral medicine.", "pending"),
+    ("Pre-SCS psych evaluation still outstanding - pt has not been scheduled yet.", "pending"),
+    ("Will need a behavioral medicine evaluation before any permanent implant.", "pending"),
+    ("Psych eval to be scheduled.", "pending"),
+])
+def test_psych_in_other_notes(nlp, text, label):
+    ms = mentions(nlp, text, "psych")
+    assert {m.label for m in ms if m.label in ("cleared", "not_cleared", "pending")} == {label}
+
+
+@pytest.mark.parametrize("text", [
+    "ROS: Psych: denies depression, anxiety.",
+    "FHx: sister - depression.",
+    "If cleared -> schedule percutaneous SCS trial.",
+    "Good candidate for skilled PT.",
+    "Candidate for SCS trial once PT and psych are complete.",
+    "PHQ-9: 3 (minimal).",
+])
+def test_psych_distractors(nlp, text):
+    ms = mentions(nlp, text, "psych")
+    assert not [m for m in ms if m.label in ("cleared", "not_cleared")]
+
+
+def test_psych_outcome_dated_to_the_evaluation_it_cites(nlp):
+    ms = mentions(nlp, "This re-evaluation supersedes the deferral of 09/16/2024. She is cleared for SCS.",
+                  "psych", note_type=PSYCH_NOTE, date="2025-04-21")
+    cleared = [m for m in ms if m.label == "cleared"]
+    assert cleared and cleared[0].date == dt.date(2025, 4, 21)
+
+
+# --- indication ------------------------------------------------------------------
+@pytest.mark.parametrize("text", [
+    "Failed back surgery syndrome (FBSS) - persistent axial LBP.",
+    "Lumbar post-laminectomy syndrome (M96.1) with R>L radicular pain.",
+    "Postlaminectomy syndrome, NEC.",
+    "Dx: M96.1",
+    "s/p L4-5 laminectomy and fusion (TLIF, 2022) with persistent low back and bilateral leg pain.",
+    "Persistent bilateral radicular leg pain after L4-S1 TLIF.",
+])
+def test_indication_found(nlp, text):
+    ms = mentions(nlp, text, "indication")
+    assert [m for m in ms if m.label in ("syndrome", "surgery_with_pain") and not m.negated]
+
+
+@pytest.mark.parametrize("text", [
+    "She has never had significant back pain and has had no spine surgery.",
+    "No history of spine surgery.",
+    "Complex regional pain syndrome type I after ankle ORIF.",
+    "PSH: CABG x3 2018, R TKA 2020.",
+])
+def test_indication_absent(nlp, text):
+    ms = mentions(nlp, text, "indication")
+    assert not [m for m in ms if m.label in ("syndrome", "surgery_with_pain") and not m.negated]
