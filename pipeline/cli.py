@@ -32,11 +32,14 @@ def _parser() -> argparse.ArgumentParser:
                      help="map an input column, e.g. --column patient_id=MRN --column text=NOTE_TEXT (repeatable)")
     run.add_argument("--out", required=True, help="output folder (created if missing)")
     run.add_argument("--patterns", default=None, help="folder of rule files to use instead of the packaged patterns/")
+    # other commands: each module adds its parser with add_parser(sub), and sets func=handler(args) -> exit code
     return p
 
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    if getattr(args, "func", None):
+        return args.func(args)
     from .dates import parse_date
     from .exports import InputError, parse_column_map, read_cases, read_table
     from .outputs import OutputError, write_outputs

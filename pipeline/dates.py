@@ -23,7 +23,7 @@ YEAR_PARTS = {
 
 _DAY_PATTERNS = [
     re.compile(r"(?<![\d/.])(\d{4})-(\d{1,2})-(\d{1,2})(?![\d])"),
-    re.compile(r"(?<![\d/.])(\d{1,2})[/-](\d{1,2})[/-](\d{4}|\d{2})(?![\d/])"),
+    re.compile(r"(?<![\d/.])(\d{1,2})([/-])(\d{1,2})\2(\d{4}|\d{2})(?![\d/])"),
     re.compile(rf"\b{MONTHS}\.?\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{4}}\b", re.I),
     re.compile(rf"\b\d{{1,2}}\s+{MONTHS}\.?,?\s+\d{{4}}\b", re.I),
 ]
@@ -58,10 +58,7 @@ def parse_date(value: str) -> dt.date | None:
             re.fullmatch(r"\d{1,2}/\d{1,2}/(\d{2}|\d{4})( \d{1,2}:\d{2}(:\d{2})?( ?[AP]M)?)?", s, re.I) or \
             re.fullmatch(rf"{MONTHS}\.? \d{{1,2}}(st|nd|rd|th)?,? \d{{4}}", s, re.I) or \
             re.fullmatch(r"\d{8}", s):
-        try:
-            return du_parser.parse(s, dayfirst=False, yearfirst=s[:4].isdigit()).date()
-        except (ValueError, OverflowError):
-            return None
+        return _parse_day(s)
     return None
 
 
@@ -70,6 +67,9 @@ def _two_digit_year(y: int) -> int:
 
 
 def _parse_day(text: str) -> dt.date | None:
+    us = re.fullmatch(r"(\d{1,2})[/-](\d{1,2})[/-]\d{2,4}", text)
+    if us and not (1 <= int(us.group(1)) <= 12):  # month first, always: 13/01/2025 is not a date here
+        return None
     try:
         d = du_parser.parse(text, dayfirst=False, yearfirst=bool(re.match(r"\d{4}-", text)),
                             default=dt.datetime(2000, 1, 1)).date()

@@ -1,0 +1,50 @@
+import datetime as dt
+
+import pytest
+
+from pipeline.dates import find_date_ranges, find_dates, parse_date
+
+D = dt.date
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("2025-03-14", D(2025, 3, 14)), ("03/14/2025", D(2025, 3, 14)), ("3/14/25", D(2025, 3, 14)),
+    ("March 14, 2025", D(2025, 3, 14)), ("2025-03-14 08:30:00", D(2025, 3, 14)),
+    ("2025-02-30", None), ("13/01/2025", None), ("yesterday", None), ("", None), ("nan", None), ("3", None),
+])
+def test_parse_date(text, expected):
+    assert parse_date(text) == expected
+
+
+@pytest.mark.parametrize("text, date, precision", [
+    ("seen on 03/14/2025 in clinic", D(2025, 3, 14), "day"),
+    ("trial placed 6/9/25", D(2025, 6, 9), "day"),
+    ("on March 14, 2025", D(2025, 3, 14), "day"),
+    ("fusion (03/2021)", D(2021, 3, 15), "month"),
+    ("in spring 2025", D(2025, 4, 15), "part"),
+    ("in early 2022", D(2022, 2, 15), "part"),
+    ("back in 2019", D(2019, 7, 1), "year"),
+    ("finishing last month", D(2025, 2, 10), "relative"),
+    ("two weeks ago", D(2025, 2, 24), "relative"),
+])
+def test_find_dates(text, date, precision):
+    found = find_dates(text, ref=D(2025, 3, 10))
+    assert [(d.date, d.precision) for d in found] == [(date, precision)]
+
+
+def test_pain_scores_and_levels_are_not_dates():
+    assert find_dates("Pain 7/10, L4-5 and L5-S1, range 5-9/10, PHQ-9 12", ref=D(2025, 1, 1)) == []
+
+
+@pytest.mark.parametrize("text, first, last", [
+    ("2x/week 01/06/2025-02/27/2025 (core)", D(2025, 1, 6), D(2025, 2, 27)),
+    ("9/9/24 through 11/15/24", D(2024, 9, 9), D(2024, 11, 15)),
+    ("Dates of care: 07/15/2024 - 09/09/2024.", D(2024, 7, 15), D(2024, 9, 9)),
+    ("from January 6, 2025 to February 27, 2025", D(2025, 1, 6), D(2025, 2, 27)),
+])
+def test_find_date_ranges(text, first, last):
+    assert [(r.first, r.last) for r in find_date_ranges(text)] == [(first, last)]
+
+
+def test_two_dates_that_are_not_a_range():
+    assert find_date_ranges("seen 01/06/2025, next visit 02/27/2025") == []
