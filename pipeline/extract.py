@@ -57,15 +57,15 @@ def _target(ent, note: Note, classes: frozenset) -> Target:
                   note.note_date, classes)
 
 
-def _mention(note: Note, criterion: str, f: Finding, section: str, sentence: str, start: int, end: int,
-             modifiers: Iterable[str] = (), classes: frozenset = frozenset()) -> Mention:
+def _mention(note: Note, criterion: str, f: Finding, section: str, sentence: str, sent_start: int, start: int,
+             end: int, modifiers: Iterable[str] = (), classes: frozenset = frozenset()) -> Mention:
     cats = set(modifiers)
     flags = {k: any(c in cats for c in v) for k, v in FLAG_CATEGORIES.items()}
     flags["family"] = flags["family"] or section in FAMILY_SECTIONS
     return Mention(note.patient_id, note.note_id, note.note_date, section, criterion, f.label, f.value, f.unit,
                    f.date, f.date_end, flags["negated"], flags["hypothetical"], flags["historical"],
                    flags["family"], start if f.start is None else f.start, end if f.end is None else f.end,
-                   sentence.strip(), classes)
+                   sentence.strip(), sent_start + len(sentence) - len(sentence.lstrip()), classes)
 
 
 def mentions_from_doc(doc, note: Note, classes: frozenset) -> list[Mention]:
@@ -77,11 +77,11 @@ def mentions_from_doc(doc, note: Note, classes: frozenset) -> list[Mention]:
             continue
         t = _target(ent, note, classes)
         for f in reg.func(t):
-            out.append(_mention(note, reg.criterion, f, t.section, t.sentence, t.start, t.end,
+            out.append(_mention(note, reg.criterion, f, t.section, t.sentence, t.sent_start, t.start, t.end,
                                 (m.category for m in t.modifiers), classes))
     for criterion, func in NOTE_EXTRACTORS.items():
         for f, sentence, s, e in func(note, classes):
-            out.append(_mention(note, criterion, f, "", sentence, s, e, (), classes))
+            out.append(_mention(note, criterion, f, "", sentence, s, s, e, (), classes))
     return _dedupe(out)
 
 

@@ -69,9 +69,10 @@ class Mention(NamedTuple):
     start: int
     end: int
     sentence: str
+    sentence_start: int  # offset of `sentence` in the note, so start/end can be highlighted inside it
     note_classes: frozenset = frozenset()
 
 
 EVIDENCE_COLUMNS = ["patient_id", "note_id", "note_date", "section", "criterion", "label", "value", "unit",
                     "date", "date_end", "negated", "hypothetical", "historical", "family", "used",
-                    "start", "end", "sentence"]
+                    "start", "end", "sentence", "sentence_start"]
