@@ -19,6 +19,7 @@ OPTIONAL = ("note_type",)
 REJECT_COLUMNS = ["source", "row", "patient_id", "note_id", "column", "reason"]
 MANIFEST_NAMES = ("manifest.csv", "notes.csv", "manifest.tsv", "manifest.jsonl")
 FILE_COLUMNS = ("file", "path", "filename", "file_name")
+FILE_ERROR = "_file_error"  # set by the folder reader for a manifest row whose .txt is missing
 
 
 class InputError(ValueError):
@@ -89,13 +90,17 @@ def _read_folder(folder: Path) -> pd.DataFrame:
                          f"with patient_id, note_id, note_date and a file column or <note_id>.txt files")
     df = read_table(manifest)
     file_col = next((c for c in FILE_COLUMNS if c in df.columns), None)
-    texts = []
+    texts, errors = [], []
     for _, row in df.iterrows():
-        name = row[file_col] if file_col else f"{row.get('note_id', '')}.txt"
-        p = folder / str(name)
-        texts.append(p.read_text(encoding="utf-8", errors="replace") if str(name) and p.is_file() else None)
+        name = str(row[file_col]).strip() if file_col else ""
+        name = name or f"{str(row.get('note_id', '')).strip()}.txt"
+        p = folder / name
+        ok = p.is_file() and p.resolve().is_relative_to(folder.resolve())
+        texts.append(p.read_text(encoding="utf-8", errors="replace") if ok else "")
+        errors.append("" if ok else f"note file {name} not found in {folder}")
     if "text" not in df.columns:
         df["text"] = texts
+        df[FILE_ERROR] = errors
     return df
 
 
@@ -125,6 +130,7 @@ def validate(df: pd.DataFrame, source: str, columns: dict[str, str] | None = Non
                 for v in s.tolist()]
 
     pid, nid, ndate, ntype = clean("patient_id"), clean("note_id"), clean("note_date"), clean("note_type")
+    file_errors = clean(FILE_ERROR) if FILE_ERROR in df.columns else [""] * n
     texts = [("" if v is None or (isinstance(v, float) and pd.isna(v)) else str(v)) for v in df["text"].tolist()]
     keep, rejects, seen = [], [], {}
     for k in range(n):
@@ -140,6 +146,8 @@ def validate(df: pd.DataFrame, source: str, columns: dict[str, str] | None = Non
             reason, col = "unparseable note_date (use YYYY-MM-DD or MM/DD/YYYY)", "note_date"
         elif nid[k] in seen:
             reason, col = f"duplicate note_id (first at row {seen[nid[k]]})", "note_id"
+        elif file_errors[k]:
+            reason, col = file_errors[k], "text"
         if reason:
             rejects.append((source, rows[k], pid[k], nid[k], col, reason))
             continue

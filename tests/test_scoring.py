@@ -1,0 +1,115 @@
+"""The scorer's choices among mentions, on hand-built evidence: no pipeline needed."""
+import datetime as dt
+
+import pytest
+
+from pipeline.policy import load_policy
+from pipeline.records import Mention
+from pipeline.scoring import determination, score_patient
+
+D = dt.date.fromisoformat
+REVIEW = D("2025-06-30")
+
+
+def m(criterion, label, note_date, value=None, date=None, date_end=None, note_id=None, classes=(), **flags):
+    return Mention("P", note_id or f"N-{note_date}", D(note_date), "", criterion, label, value, "",
+                   D(date) if date else None, D(date_end) if date_end else None,
+                   flags.get("negated", False), flags.get("hypothetical", False), flags.get("historical", False),
+                   flags.get("family", False), 0, 1, "s", 0, frozenset(classes))
+
+
+@pytest.fixture(scope="module")
+def policy():
+    return load_policy()
+
+
+def score(mentions, policy, review=REVIEW):
+    return score_patient("P", review, mentions, policy)
+
+
+def test_most_recent_odi_on_or_before_review_wins_even_when_lower(policy):
+    row, used = score([m("odi", "score", "2024-10-01", 46), m("odi", "score", "2025-03-10", 20),
+                       m("odi", "score", "2025-07-15", 60)], policy)
+    assert (row["odi_score"], row["odi_date"], row["odi_status"]) == (20, D("2025-03-10"), "not_met")
+    assert used == {1}
+
+
+def test_odi_exactly_at_threshold_is_met_and_flags_exclude(policy):
+    row, _ = score([m("odi", "score", "2025-01-01", 21), m("odi", "score", "2025-02-01", 5, negated=True),
+                    m("odi", "score", "2025-02-02", 5, hypothetical=True), m("odi", "score", "2025-02-03", 5, family=True),
+                    m("odi", "template_blank", "2025-03-01"), m("odi", "threshold", "2025-03-02", 21)], policy)
+    assert (row["odi_score"], row["odi_status"]) == (21, "met")
+
+
+def test_latest_trial_counts_and_historical_or_distractor_do_not(policy):
+    row, _ = score([m("trial", "relief", "2024-01-22", 30), m("trial", "relief", "2025-05-01", 75),
+                    m("trial", "relief", "2025-06-01", 90, historical=True),
+                    m("trial", "other_treatment", "2025-06-02", 80), m("trial", "unattributed", "2025-06-03", 10)],
+                   policy)
+    assert (row["trial_relief_pct"], row["trial_note_id"], row["trial_status"]) == (75, "N-2025-05-01", "met")
+
+
+def test_trial_in_words_only_is_insufficient(policy):
+    row, _ = score([m("trial", "mention", "2025-05-01")], policy)
+    assert row["trial_status"] == "insufficient" and "trial" in row["missing"]
+
+
+def test_pt_span_from_visit_dates_and_ranges_clipped_to_window(policy):
+    row, used = score([m("pt", "pt_visit", "2025-01-13", date="2025-01-13"),
+                       m("pt", "pt_visit", "2025-03-28", date="2025-03-28"),
+                       m("pt", "service_range", "2025-04-01", 10.0, "2024-05-01", "2024-08-01"),
+                       m("pt", "stated_duration", "2025-04-02", 30.0, "2025-04-02")], policy)
+    assert (row["pt_first_date"], row["pt_last_date"], row["pt_weeks"]) == (D("2024-06-30"), D("2025-03-28"), 38.7)
+    assert row["pt_status"] == "met" and len(used) == 3
+
+
+def test_pt_stated_duration_without_dates(policy):
+    row, _ = score([m("pt", "stated_duration", "2025-03-10", 12.0, "2025-02-10")], policy)
+    assert (row["pt_weeks"], row["pt_first_date"], row["pt_status"]) == (12.0, None, "met")
+
+
+@pytest.mark.parametrize("mentions", [
+    [m("pt", "pt_visit", "2025-01-06", date="2025-01-06"), m("pt", "pt_visit", "2025-01-27", date="2025-01-27")],
+    [m("pt", "service_range", "2024-02-09", 9.6, "2023-12-04", "2024-02-09")],
+    [m("pt", "stated_duration", "2023-11-06", 10.0, "2022-02-15")],
+    [m("pt", "nonformal", "2025-01-01", date="2025-01-01")],
+])
+def test_pt_not_met_short_old_or_nonformal(policy, mentions):
+    assert score(mentions, policy)[0]["pt_status"] == "not_met"
+
+
+@pytest.mark.parametrize("mentions", [
+    [], [m("pt", "mention", "2025-01-01", hypothetical=True)], [m("pt", "pt_visit", "2025-01-01", date="2025-01-01",
+                                                                negated=True)],
+    [m("pt", "nonformal", "2025-01-01", date="2025-01-01", negated=True)],
+])
+def test_pt_insufficient_when_only_planned_or_nothing(policy, mentions):
+    assert score(mentions, policy)[0]["pt_status"] == "insufficient"
+
+
+def test_psych_latest_evaluation_wins_and_its_own_note_beats_a_pointer(policy):
+    row, _ = score([m("psych", "pending", "2024-09-01", date="2024-09-01"),
+                    m("psych", "not_cleared", "2025-03-28", date="2025-03-28", note_id="EVAL", classes=["psych_eval"]),
+                    m("psych", "not_cleared", "2025-04-21", date="2025-03-28", note_id="POINTER")], policy)
+    assert (row["psych_clearance"], row["psych_note_id"], row["psych_status"]) == ("not_cleared", "EVAL", "not_met")
+    row, _ = score([m("psych", "not_cleared", "2024-09-16", date="2024-09-16"),
+                    m("psych", "cleared", "2025-04-21", date="2025-04-21", note_id="RE-EVAL"),
+                    m("psych", "pending", "2025-05-01", date="2025-05-01")], policy)
+    assert (row["psych_clearance"], row["psych_note_id"]) == ("cleared", "RE-EVAL")
+
+
+def test_psych_pending_and_none_found(policy):
+    row, _ = score([m("psych", "pending", "2024-11-04", note_id="A"), m("psych", "pending", "2025-02-17", note_id="B")],
+                   policy)
+    assert (row["psych_clearance"], row["psych_note_id"], row["psych_status"]) == ("pending", "B", "insufficient")
+    row, _ = score([m("psych", "cleared", "2025-01-01", date="2025-01-01", family=True)], policy)
+    assert (row["psych_clearance"], row["psych_note_id"]) == ("none_found", None)
+
+
+def test_determination_and_missing_order(policy):
+    row, _ = score([m("indication", "syndrome", "2025-01-01"), m("trial", "relief", "2025-01-02", 40)], policy)
+    assert row["determination"] == "criteria_not_met"
+    assert row["missing"] == "odi;pt;psych"
+    assert determination(["met"] * 5) == "criteria_met"
+    assert determination(["met", "insufficient", "met"]) == "insufficient_documentation"
+    assert determination(["insufficient", "not_met"]) == "criteria_not_met"
