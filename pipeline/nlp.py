@@ -81,16 +81,23 @@ def read_rules(path: Path, key: str, rule_class):
 
 
 def build_nlp(patterns_dir: str | Path | None = None) -> Language:
-    """A fresh medspaCy pipeline built from `patterns_dir` (default: the packaged rules)."""
+    """A fresh medspaCy pipeline built from `patterns_dir` (default: the packaged rules).
+
+    Every `sections*.json`, `targets*.json` and `context*.json` there is loaded, so a
+    new criterion's rules can ship in a file of their own.
+    """
     pdir = Path(patterns_dir) if patterns_dir else default_patterns_dir()
     nlp = spacy.blank("en")
     nlp.add_pipe("line_sentencizer")
     sectionizer = nlp.add_pipe("medspacy_sectionizer", config={"rules": None, "phrase_matcher_attr": "LOWER"})
-    sectionizer.add(read_rules(pdir / "sections.json", "section_rules", SectionRule))
+    for path in sorted(pdir.glob("sections*.json")):
+        sectionizer.add(read_rules(path, "section_rules", SectionRule))
     matcher = nlp.add_pipe("medspacy_target_matcher")
-    matcher.add(read_rules(pdir / "targets.json", "target_rules", TargetRule))
+    for path in sorted(pdir.glob("targets*.json")):
+        matcher.add(read_rules(path, "target_rules", TargetRule))
     context = nlp.add_pipe("medspacy_context", config={"rules": None, "span_attrs": None})
-    context.add(read_rules(pdir / "context.json", "context_rules", ConTextRule))
+    for path in sorted(pdir.glob("context*.json")):
+        context.add(read_rules(path, "context_rules", ConTextRule))
     return nlp
 
 
