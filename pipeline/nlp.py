@@ -22,7 +22,9 @@ try:  # pragma: no cover - depends on the installed loguru
 except ImportError:  # pragma: no cover
     pass
 
+import numpy
 import spacy
+from spacy.attrs import SENT_START
 from spacy.language import Language
 from spacy.tokens import Doc
 
@@ -49,19 +51,21 @@ def line_sentencizer(doc: Doc) -> Doc:
     Clinical notes are lists, tables and templates as much as prose: a line
     break ends a sentence, so "ODI: ___" never borrows a number from the next line.
     """
-    for i, tok in enumerate(doc):
-        if i == 0:
-            tok.is_sent_start = True
-            continue
-        prev = doc[i - 1]
-        if "\n" in prev.text or "\n" in prev.whitespace_:
-            tok.is_sent_start = True
-        elif prev.text in {".", "!", "?"} and tok.text[:1].isupper() and i >= 2 \
-                and doc[i - 2].lower_ not in SENTENCE_ABBREVIATIONS \
-                and not (len(doc[i - 2].text) == 1 and doc[i - 2].text.isalpha()):
-            tok.is_sent_start = True
-        else:
-            tok.is_sent_start = False
+    if not len(doc):
+        return doc
+    texts = [t.text for t in doc]
+    spaces = [t.whitespace_ for t in doc]
+    starts = numpy.full(len(texts), -1, dtype="int32")
+    starts[0] = 1
+    for i in range(1, len(texts)):
+        prev = texts[i - 1]
+        if "\n" in prev or "\n" in spaces[i - 1]:
+            starts[i] = 1
+        elif prev in (".", "!", "?") and texts[i][:1].isupper() and i >= 2:
+            before = texts[i - 2]
+            if before.lower() not in SENTENCE_ABBREVIATIONS and not (len(before) == 1 and before.isalpha()):
+                starts[i] = 1
+    doc.from_array([SENT_START], starts.astype("uint64").reshape(-1, 1))
     return doc
 
 
@@ -73,10 +77,16 @@ def read_rules(path: Path, key: str, rule_class):
         raise ValueError(f"{path}: expected one top-level key {key!r}, found {sorted(data)}")
     rules = []
     for i, item in enumerate(data[key]):
+        item = dict(item)
+        # ConTextRule takes terminated_by, but medspaCy 1.3.1's from_dict does not list it
+        terminated_by = item.pop("terminated_by", None) if rule_class is ConTextRule else None
         try:
-            rules.append(rule_class.from_dict(item))
+            rule = rule_class.from_dict(item)
+            if terminated_by:
+                rule.terminated_by = {str(c).upper() for c in terminated_by}
         except (ValueError, TypeError) as e:
             raise ValueError(f"{path}: rule #{i + 1} ({item.get('literal')!r}): {e}") from e
+        rules.append(rule)
     return rules
 
 

@@ -68,8 +68,10 @@ def pt_visit_dates(note: Note, note_classes: frozenset) -> list[tuple[Finding, s
     if "pt_visit" not in note_classes:
         return []
     header_end = note.text.find("\n") if "\n" in note.text else len(note.text)
-    out = [(Finding("pt_visit", None, "", note.note_date), note.text[:header_end], 0, header_end)]
-    for r in find_date_ranges(note.text, note.note_date):
+    ranges = find_date_ranges(note.text, note.note_date)
+    # a summary that states its dates of service was written after them: its own date is not one
+    out = [] if ranges else [(Finding("pt_visit", None, "", note.note_date), note.text[:header_end], 0, header_end)]
+    for r in ranges:
         line_start = note.text.rfind("\n", 0, r.start) + 1
         line_end = note.text.find("\n", r.end)
         line_end = len(note.text) if line_end < 0 else line_end

@@ -1,0 +1,74 @@
+"""The bundled samples against their own gold table, and the contract's columns and vocabularies."""
+import math
+
+import pandas as pd
+import pytest
+
+import pipeline
+from pipeline.exports import read_cases, read_table
+from pipeline.scoring import DETERMINATIONS, PSYCH_CLEARANCE, REVIEW_COLUMNS, STATUSES
+from conftest import SAMPLES
+
+TOLERANCE = {"odi_score": 1.0, "trial_relief_pct": 1.0, "pt_weeks": 1.0}
+
+
+@pytest.fixture(scope="module")
+def result():
+    return pipeline.review(read_table(SAMPLES / "notes.csv"), cases=read_cases(SAMPLES / "cases.csv"))
+
+
+@pytest.fixture(scope="module")
+def gold():
+    return pd.read_csv(SAMPLES / "gold_review.csv", dtype=str, keep_default_na=False).set_index("patient_id")
+
+
+def _agree(field, g, got):
+    got = "" if got is None or (isinstance(got, float) and math.isnan(got)) else str(got)
+    if field in TOLERANCE:
+        return (not g and not got) or (bool(g) and bool(got) and abs(float(g) - float(got)) <= TOLERANCE[field])
+    if field == "missing":
+        return set(filter(None, g.split(";"))) == set(filter(None, got.split(";")))
+    return g == got
+
+
+def test_every_field_of_every_sample_case_agrees_with_gold(result, gold):
+    review = result.review.set_index("patient_id")
+    assert sorted(review.index) == sorted(gold.index)
+    wrong = [(pid, f, gold.at[pid, f], review.at[pid, f]) for pid in gold.index for f in gold.columns
+             if f != "review_date" and not _agree(f, gold.at[pid, f], review.at[pid, f])]
+    assert wrong == []
+
+
+def test_samples_cover_every_determination(gold):
+    assert set(gold["determination"]) == set(DETERMINATIONS)
+
+
+def test_review_columns_and_vocabularies(result):
+    r = result.review
+    assert list(r.columns) == REVIEW_COLUMNS
+    for c in [c for c in REVIEW_COLUMNS if c.endswith("_status")]:
+        assert set(r[c]) <= set(STATUSES)
+    assert set(r["determination"]) <= set(DETERMINATIONS)
+    assert set(r["psych_clearance"]) <= set(PSYCH_CLEARANCE)
+    order = ["indication", "odi", "trial", "pt", "psych"]
+    for missing, det in zip(r["missing"], r["determination"]):
+        names = [n for n in missing.split(";") if n]
+        assert names == sorted(names, key=order.index)
+        assert (det == "insufficient_documentation") <= bool(names)
+    for c in ("odi_score", "trial_relief_pct"):
+        assert r[c].dropna().between(0, 100).all()
+    assert (r["pt_weeks"].dropna() >= 0).all()
+
+
+def test_every_value_points_at_used_evidence(result):
+    ev = result.evidence
+    for _, row in result.review.iterrows():
+        used = ev[(ev.patient_id == row.patient_id) & ev.used]
+        for crit, note_col in (("odi", "odi_note_id"), ("trial", "trial_note_id"), ("psych", "psych_note_id")):
+            if isinstance(row[note_col], str) and row[note_col]:
+                assert row[note_col] in set(used[used.criterion == crit].note_id)
+
+
+def test_run_counts_add_up(result):
+    c = result.run["counts"]
+    assert c["rows_read"] == c["notes_processed"] + c["rows_rejected"]
