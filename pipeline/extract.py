@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Iterable, Iterator
 
 from .nlp import cached_nlp, default_patterns_dir
+from .prefilter import window
 from .normalizers import NORMALIZERS, NOTE_EXTRACTORS
 from .records import Finding, Mention, Modifier, Note, Target
 
@@ -69,9 +70,9 @@ def _mention(note: Note, criterion: str, f: Finding, section: str, sentence: str
 
 
 def mentions_from_doc(doc, note: Note, classes: frozenset) -> list[Mention]:
-    """Every finding of one processed note, deduplicated within each sentence."""
+    """Every finding of one processed note (`doc` None: the nlp had nothing to read), deduplicated per sentence."""
     out: list[Mention] = []
-    for ent in doc.ents:
+    for ent in (doc.ents if doc is not None else ()):
         reg = NORMALIZERS.get(ent.label_)
         if reg is None:
             continue
@@ -101,10 +102,18 @@ def _dedupe(mentions: list[Mention]) -> list[Mention]:
     return out
 
 
-def extract(notes: Iterable[Note], patterns_dir: str | None = None, batch_size: int = 32) -> Iterator[Mention]:
-    """Mentions for a stream of notes, in input order."""
+def extract(notes: Iterable[Note], patterns_dir: str | None = None, batch_size: int = 64,
+            prefilter: bool = True) -> Iterator[Mention]:
+    """Mentions for a stream of notes, in input order.
+
+    With `prefilter`, only the sentences that can hold a criterion go through the nlp
+    (see prefilter.py); the review table is the same either way.
+    """
     nlp = cached_nlp(patterns_dir)
     notes = list(notes)
-    texts = (n.text for n in notes)
-    for note, doc in zip(notes, nlp.pipe(texts, batch_size=batch_size)):
-        yield from mentions_from_doc(doc, note, classify_note(note, patterns_dir))
+    classes = [classify_note(n, patterns_dir) for n in notes]
+    texts = [window(n.text, c, patterns_dir) if prefilter else n.text for n, c in zip(notes, classes)]
+    docs = iter(nlp.pipe((t for t in texts if t is not None), batch_size=batch_size))
+    for note, cls, text in zip(notes, classes, texts):
+        doc = next(docs) if text is not None else None
+        yield from mentions_from_doc(doc, note, cls)

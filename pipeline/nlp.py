@@ -36,7 +36,7 @@ from medspacy.target_matcher import TargetRule
 logging.getLogger("medspacy").setLevel(logging.WARNING)
 
 SENTENCE_ABBREVIATIONS = frozenset(
-    "dr mr mrs ms vs approx etc st no fig e.g i.e pt pts yo y.o b.i.d t.i.d q.d p.o prn".split())
+    "dr mr mrs ms vs co approx etc st no fig e.g i.e pt pts yo y.o b.i.d t.i.d q.d p.o prn".split())
 
 
 def default_patterns_dir() -> Path:
@@ -50,21 +50,26 @@ def line_sentencizer(doc: Doc) -> Doc:
 
     Clinical notes are lists, tables and templates as much as prose: a line
     break ends a sentence, so "ODI: ___" never borrows a number from the next line.
+    Whitespace tokens never start a sentence and are looked through, so a run of
+    spaces (a line the pre-filter blanked) splits exactly as the original did.
     """
     if not len(doc):
         return doc
-    texts = [t.text for t in doc]
-    spaces = [t.whitespace_ for t in doc]
-    starts = numpy.full(len(texts), -1, dtype="int32")
+    starts = numpy.full(len(doc), -1, dtype="int64")
     starts[0] = 1
-    for i in range(1, len(texts)):
-        prev = texts[i - 1]
-        if "\n" in prev or "\n" in spaces[i - 1]:
-            starts[i] = 1
-        elif prev in (".", "!", "?") and texts[i][:1].isupper() and i >= 2:
-            before = texts[i - 2]
-            if before.lower() not in SENTENCE_ABBREVIATIONS and not (len(before) == 1 and before.isalpha()):
+    last = before = ""  # the last two non-space tokens
+    newline = False     # a line break since the last non-space token
+    for i, tok in enumerate(doc):
+        text = tok.text
+        if tok.is_space:
+            newline = newline or "\n" in text
+        else:
+            if i and (newline or (last in (".", "!", "?") and text[:1].isupper() and before
+                                  and before.lower() not in SENTENCE_ABBREVIATIONS
+                                  and not (len(before) == 1 and before.isalpha()))):
                 starts[i] = 1
+            before, last, newline = last, text, False
+        newline = newline or "\n" in tok.whitespace_
     doc.from_array([SENT_START], starts.astype("uint64").reshape(-1, 1))
     return doc
 
@@ -81,13 +86,38 @@ def read_rules(path: Path, key: str, rule_class):
         # ConTextRule takes terminated_by, but medspaCy 1.3.1's from_dict does not list it
         terminated_by = item.pop("terminated_by", None) if rule_class is ConTextRule else None
         try:
-            rule = rule_class.from_dict(item)
-            if terminated_by:
-                rule.terminated_by = {str(c).upper() for c in terminated_by}
+            for pattern in expand_leading_sets(item.get("pattern")):
+                rule = rule_class.from_dict({**item, "pattern": pattern} if pattern is not None else item)
+                if terminated_by:
+                    rule.terminated_by = {str(c).upper() for c in terminated_by}
+                rules.append(rule)
         except (ValueError, TypeError) as e:
             raise ValueError(f"{path}: rule #{i + 1} ({item.get('literal')!r}): {e}") from e
-        rules.append(rule)
     return rules
+
+
+def expand_leading_sets(pattern, limit: int = 64) -> list:
+    """Spell out `{"LOWER": {"IN": [...]}}` in the elements a match can start with.
+
+    spaCy's Matcher tests a set or regex predicate in Python on every token for every
+    pattern that can start there; a plain `{"LOWER": "word"}` is tested in C. The
+    expanded patterns match exactly what the original matched.
+    """
+    if not isinstance(pattern, list):
+        return [pattern]
+    lead = 0
+    while lead < len(pattern) and pattern[lead].get("OP") in ("?", "*"):
+        lead += 1
+    out = [[]]
+    for k, element in enumerate(pattern):
+        alts = [element]
+        if k <= lead and len(element) <= 2 and set(element) - {"OP"} in ({"LOWER"}, {"TEXT"}):
+            attr = next(a for a in element if a != "OP")
+            value = element[attr]
+            if isinstance(value, dict) and set(value) == {"IN"} and len(out) * len(value["IN"]) <= limit:
+                alts = [{**element, attr: v} for v in value["IN"]]
+        out = [prefix + [a] for prefix in out for a in alts]
+    return out
 
 
 def build_nlp(patterns_dir: str | Path | None = None) -> Language:

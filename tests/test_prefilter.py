@@ -1,0 +1,58 @@
+"""The pre-filter skips text, never results."""
+import pandas as pd
+import pytest
+
+import pipeline
+from pipeline.exports import read_cases, read_table
+from pipeline.extract import classify_note, extract
+from pipeline.prefilter import window
+from conftest import SAMPLES, make_note
+
+
+@pytest.fixture(scope="module")
+def sample_notes():
+    from pipeline.exports import validate
+    from pipeline.review import _notes
+    return _notes(validate(read_table(SAMPLES / "notes.csv"), "samples").notes)
+
+
+def test_window_keeps_offsets_and_the_sentences_that_matter():
+    text = ("Flu shot given today. Tolerated well.\nHPI: reports 70% relief with the SCS trial.\n"
+            "Lot number 33RT9. Observed 15 min.\nODI 44% today.")
+    w = window(text)
+    assert len(w) == len(text)
+    for kept in ("reports 70% relief with the SCS trial.", "ODI 44% today.", "HPI:"):
+        assert w[text.index(kept):text.index(kept) + len(kept)] == kept
+    assert "Flu shot" not in w and "Lot number" not in w
+
+
+@pytest.mark.parametrize("text", [
+    "Influenza vaccine 0.5 mL IM given. No reaction. Pain 3/10 at the injection site, decreased after ice.",
+    "Seborrheic keratosis treated with cryotherapy; improved appearance expected.",
+    "",
+])
+def test_irrelevant_notes_are_not_read(text):
+    assert window(text) is None
+
+
+def test_a_pt_visit_counts_even_when_no_sentence_needs_the_nlp():
+    note = make_note("Visit 4. Ther ex 25 min.", note_type="PT Daily Note")
+    assert window(note.text, classify_note(note)) is None
+    assert [m.label for m in extract([note])] == ["pt_visit"]
+
+
+def test_review_and_used_evidence_are_the_same_with_and_without_the_prefilter(sample_notes, monkeypatch):
+    full = [m for m in extract(sample_notes, prefilter=False)]
+    fast = [m for m in extract(sample_notes, prefilter=True)]
+    # every mention the fast path finds is one the full path finds
+    assert set(fast) <= set(full)
+    cases = read_cases(SAMPLES / "cases.csv")
+    import importlib
+    review_module = importlib.import_module("pipeline.review")
+    monkeypatch.setattr(review_module, "extract", lambda notes, patterns_dir=None: iter(full))
+    slow = pipeline.review(read_table(SAMPLES / "notes.csv"), cases=cases)
+    monkeypatch.setattr(review_module, "extract", lambda notes, patterns_dir=None: iter(fast))
+    quick = pipeline.review(read_table(SAMPLES / "notes.csv"), cases=cases)
+    pd.testing.assert_frame_equal(slow.review, quick.review)
+    used = lambda ev: ev[ev.used].reset_index(drop=True)  # noqa: E731
+    pd.testing.assert_frame_equal(used(slow.evidence), used(quick.evidence))
