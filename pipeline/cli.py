@@ -33,6 +33,8 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--out", required=True, help="output folder (created if missing)")
     run.add_argument("--patterns", default=None, help="folder of rule files to use instead of the packaged patterns/")
     # other commands: each module adds its parser with add_parser(sub), and sets func=handler(args) -> exit code
+    from .report import add_parser as add_report
+    add_report(sub)
     from .audit import add_parser as add_audit
     add_audit(sub)
     return p

@@ -1,58 +1,860 @@
 """The reviewer's page: per case the determination, each criterion, and the evidence behind it.
 
-Note text is always escaped: a note containing markup renders as text.
+`render_report(result)` returns one self-contained HTML page (inline CSS and JS,
+nothing fetched). It stays usable for large runs: the summary table is sorted,
+filtered and paginated in the browser, and a case's card is built only when it
+is opened, from that case's data embedded as JSON.
+
+Everything taken from the data is escaped: text placed in the markup goes
+through `html.escape`, and the embedded JSON has `<`, `>` and `&` written as
+`\\u003c`, `\\u003e`, `\\u0026`, so a note containing `</script>` or markup can
+neither end the data block nor become markup. The page's script only ever sets
+`textContent`, never `innerHTML`, with data.
+
+`scs-abstract report OUT_DIR` rebuilds report.html from a run's review.csv,
+evidence.csv and run.json.
 """
 from __future__ import annotations
 
+import datetime as dt
 import html
-
-import pandas as pd
+import json
+import math
+import sys
+from functools import lru_cache
+from pathlib import Path
+from typing import Iterable
 
 from .review import ReviewResult
 
-CRITERIA = [("indication", "Indication", []), ("odi", "ODI", ["odi_score", "odi_date", "odi_note_id"]),
-            ("trial", "Trial relief", ["trial_relief_pct", "trial_note_id"]),
-            ("pt", "Physical therapy", ["pt_weeks", "pt_first_date", "pt_last_date"]),
-            ("psych", "Psychological clearance", ["psych_clearance", "psych_note_id"])]
-STYLE = """body{font-family:system-ui,sans-serif;margin:1.5em;color:#222}table{border-collapse:collapse}
-td,th{border:1px solid #ccc;padding:3px 6px;font-size:13px;vertical-align:top}.met{background:#d9f2d9}
-.not_met{background:#f8d0d0}.insufficient{background:#fff1c2}mark{background:#ffe066}
-details{margin:.4em 0}.unused{color:#666}"""
+CRITERION_LABELS = {"indication": "Indication", "odi": "ODI", "trial": "SCS trial",
+                    "pt": "Physical therapy", "psych": "Psych clearance"}
+# review columns shown per criterion (beside its status), keyed by the column prefix the scorers write
+FIELD_LABELS = {
+    "odi_score": ("score", " %"), "odi_date": ("date", ""), "odi_note_id": ("note", ""),
+    "trial_relief_pct": ("relief", " %"), "trial_note_id": ("note", ""),
+    "pt_weeks": ("weeks", " weeks"), "pt_first_date": ("first date", ""), "pt_last_date": ("last date", ""),
+    "psych_clearance": ("clearance", ""), "psych_note_id": ("note", ""),
+}
+SCORER_PREFIX = {"indication": "indication", "odi": "odi", "trial_relief": "trial",
+                 "physical_therapy": "pt", "psych_clearance": "psych"}
+SEP = " \u00b7 "
+NUMERIC = {"odi_score", "trial_relief_pct", "pt_weeks", "value"}
+FLAGS = ("negated", "hypothetical", "historical", "family")
+# the ConText flags that keep a mention from counting, per scorer (pipeline/scoring.py)
+SCORER_FLAGS = {"indication": ("negated", "hypothetical", "family"), "odi": ("negated", "hypothetical", "family"),
+                "physical_therapy": ("negated", "hypothetical", "family"), "trial_relief": FLAGS,
+                "psych_clearance": ("family",)}
+FLAG_WHY = {"negated": "negated", "hypothetical": "hypothetical or planned", "historical": "historical",
+            "family": "about a family member"}
+LABEL_WHY = {
+    "template_blank": "blank template field",
+    "threshold": "a policy threshold or requirement, not the patient's value",
+    "other_treatment": "relief attributed to another treatment (injection, ablation, block, medication)",
+    "unattributed": "relief not attributed to the SCS trial",
+    "mention": "mentioned without a usable value",
+    "not_pt": "not physical therapy",
+    "nonformal": "not formal PT (home exercise, chiropractic, massage)",
+    "surgery": "spine surgery without persistent pain in the same sentence",
+    ("psych", "mention"): "evaluation mentioned without an outcome",
+    ("psych", "pending"): "pending evaluation; another mention was used",
+    ("indication", "syndrome"): "another mention was used",
+    ("indication", "surgery_with_pain"): "another mention was used",
+}
+EVIDENCE_READ = ["patient_id", "note_id", "note_date", "section", "criterion", "label", "value", "unit", "date",
+                 "date_end", *FLAGS, "used", "start", "end", "sentence", "sentence_start"]
+EVIDENCE_REQUIRED = ["patient_id", "criterion", "used", "sentence"]
+
+
+# --- values -------------------------------------------------------------------------------------------
+def _missing(v) -> bool:
+    if v is None:
+        return True
+    if isinstance(v, float) and math.isnan(v):
+        return True
+    return type(v).__name__ in ("NaTType", "NAType")
+
+
+def _text(v, numeric: bool = False) -> str:
+    """A cell as display text: '' for missing, ISO dates, numbers without trailing zeros."""
+    if type(v) is str and not numeric:
+        return v
+    if _missing(v):
+        return ""
+    if isinstance(v, (dt.datetime, dt.date)):
+        return v.date().isoformat() if isinstance(v, dt.datetime) else v.isoformat()
+    if isinstance(v, bool):
+        return str(v)
+    if numeric or isinstance(v, float):
+        try:
+            f = float(v)
+        except (TypeError, ValueError):
+            return str(v)
+        if math.isnan(f):
+            return ""
+        return f"{f:.2f}".rstrip("0").rstrip(".")
+    return str(v)
+
+
+def _date(v) -> dt.date | None:
+    return _iso_date(_text(v))
+
+
+@lru_cache(maxsize=4096)
+def _iso_date(s: str) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(s[:10]) if s else None
+    except ValueError:
+        return None
+
+
+def _bool(v) -> bool:
+    if isinstance(v, str):
+        return v.strip().lower() in ("true", "1", "yes")
+    return False if _missing(v) else bool(v)
+
+
+def _int(v) -> int | None:
+    try:
+        return None if _missing(v) or v == "" else int(float(v))
+    except (TypeError, ValueError):
+        return None
 
 
 def _e(v) -> str:
-    return "" if v is None or (isinstance(v, float) and pd.isna(v)) else html.escape(str(v))
+    return html.escape(_text(v))
+
+
+def _json(obj) -> str:
+    """JSON safe inside a <script> element: no '<', '>' or '&' appears literally."""
+    s = json.dumps(obj, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    return (s.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+            .replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))
+
+
+def _utf16(s: str, i: int) -> int:
+    """A Python (code point) offset as a JavaScript (UTF-16) offset."""
+    return i if s.isascii() else len(s[:i].encode("utf-16-le")) // 2
+
+
+def _columns(df, names: Iterable[str]) -> dict[str, list]:
+    return {c: (df[c].tolist() if c in df.columns else [None] * len(df)) for c in names}
+
+
+# --- policy -------------------------------------------------------------------------------------------
+def load_run_policy(run: dict):
+    """The policy named in run.json (by its path, else its name), and a warning when it cannot be shown as run."""
+    from .policy import PolicyError, load_policy
+
+    info = run.get("policy") or {}
+    for ref in (info.get("path"), info.get("name")):
+        if not ref:
+            continue
+        try:
+            pol = load_policy(ref)
+        except (PolicyError, OSError, ValueError):
+            continue
+        if info.get("sha256") and pol.sha256 != info["sha256"]:
+            return pol, (f"the policy file {pol.path} has changed since this run (sha256 differs): "
+                         "thresholds shown are from the file as it is now")
+        return pol, ""
+    if info:
+        return None, "the policy file of this run could not be loaded: thresholds are not shown"
+    return None, "run.json names no policy: thresholds are not shown"
+
+
+def requirement(scorer: str, p: dict) -> str:
+    """A criterion's threshold in words, from its scorer's parameters."""
+    if scorer == "odi" and "min_score" in p:
+        return f"ODI \u2265 {_text(p['min_score'])} %, the most recent on or before the review date"
+    if scorer == "trial_relief" and "min_relief_pct" in p:
+        return f"pain relief \u2265 {_text(p['min_relief_pct'])} % in the most recent SCS trial, as a number"
+    if scorer == "physical_therapy" and {"min_weeks", "window_months"} <= set(p):
+        return (f"\u2265 {_text(p['min_weeks'])} weeks of formal in-person PT within "
+                f"{_text(p['window_months'])} months before the review date")
+    if scorer == "psych_clearance":
+        return "psychological evaluation for SCS with clearance"
+    if scorer == "indication":
+        return "FBSS / post-laminectomy syndrome, or spine surgery with persistent pain, documented"
+    if isinstance(p.get("of"), (list, tuple)):  # a combination of registered scorers, e.g. any_of
+        from .scoring import SCORERS
+        subs = [requirement(sub, {k: p[k] for k in SCORERS[sub].params if k in p}) if sub in SCORERS else str(sub)
+                for sub in p["of"]]
+        how = scorer.replace("_", " ") if scorer.endswith("_of") else "combination of"
+        return f"{how}: " + " | ".join(subs)
+    shown = "; ".join(f"{k.replace('_', ' ')} {_param(v)}" for k, v in p.items())
+    return f"{scorer.replace('_', ' ')}: {shown}" if shown else "documented"
+
+
+def _param(v) -> str:
+    if isinstance(v, (list, tuple)):
+        return ", ".join(_text(x) for x in v)
+    return _text(v)
+
+
+@lru_cache(maxsize=4096)
+def _months_before(d: dt.date, months: int) -> dt.date:
+    from dateutil.relativedelta import relativedelta
+    return d - relativedelta(months=months)
+
+
+# --- page data ----------------------------------------------------------------------------------------
+class _Criterion:
+    def __init__(self, name: str, scorer: str, params: dict, description: str, fields: list[str], requirement: str):
+        self.name, self.scorer, self.params, self.description = name, scorer, params, description
+        self.label = CRITERION_LABELS.get(name) or name.replace("_", " ").capitalize()
+        self.fields, self.requirement = fields, requirement
+        # the field that shows in the summary table: a score, a duration or an outcome
+        self.value_field = next((i for i, c in enumerate(fields) if _is_value(c)), None)
+        known = scorer or {v: k for k, v in SCORER_PREFIX.items()}.get(name, "")
+        self.flags = SCORER_FLAGS.get(known, FLAGS)
+        self.window = int(params["window_months"]) if scorer == "physical_therapy" and "window_months" in params \
+            else None
+
+    def field_label(self, col: str) -> tuple[str, str]:
+        """A review column's label inside its criterion, and its unit."""
+        if col in FIELD_LABELS:
+            return FIELD_LABELS[col]
+        rest = col[len(self.name) + 1:] if col.startswith(self.name + "_") else col.split("_", 1)[-1]
+        rest = {"pct": "percent"}.get(rest, rest)
+        return rest.replace("_", " ").replace("note id", "note"), " %" if col.endswith("_pct") else ""
+
+
+BASE_COLUMNS = {"patient_id", "review_date", "determination", "missing"}
+
+
+def _is_numeric(col: str) -> bool:
+    return col in NUMERIC or col.endswith(("_pct", "_score", "_weeks", "_months", "_days"))
+
+
+def _is_value(col: str) -> bool:
+    return _is_numeric(col) or col.endswith(("_clearance", "_finding"))
+
+
+def _criteria(review_columns: list[str], policy, evidence_criteria: Iterable[str]) -> list[_Criterion]:
+    """The criteria of the review table (its *_status columns), with the policy's thresholds when known.
+
+    Each other review column goes to the criterion with the longest name it starts with (`trial_relief_pct`
+    to `trial_relief` when a policy scores that apart, else to `trial`).
+    """
+    by_name = {c.name: c for c in policy.criteria} if policy is not None else {}
+    names = [c[:-len("_status")] for c in review_columns if c.endswith("_status")]
+    prefix_of = {n: SCORER_PREFIX.get(by_name[n].scorer, n) if n in by_name else n for n in names}
+    fields: dict[str, list[str]] = {n: [] for n in names}
+    for col in review_columns:
+        if col in BASE_COLUMNS or col.endswith("_status"):
+            continue
+        owners = ([n for n in names if col.startswith(n + "_")]
+                  or [n for n in names if col.startswith(prefix_of[n] + "_")]
+                  or [n for n in names if n.split("_")[0] == col.split("_")[0]])
+        if owners:
+            fields[max(owners, key=len)].append(col)
+    parts = {sub: c for c in by_name.values() if isinstance(c.params.get("of"), (list, tuple))
+             for sub in c.params["of"]}
+    out = []
+    for n in names:
+        c = by_name.get(n)
+        if c:
+            req = requirement(c.scorer, dict(c.params))
+        elif n in parts:  # scored as a part of a combined criterion (any_of)
+            from .scoring import SCORERS
+            own = SCORERS[n].params if n in SCORERS else {}
+            req = (requirement(n, {k: v for k, v in parts[n].params.items() if k in own})
+                   + f" (part of {parts[n].name})")
+        else:
+            req = "not part of this policy" if policy is not None else ""
+        out.append(_Criterion(n, c.scorer if c else "", dict(c.params) if c else {}, c.description if c else "",
+                              fields[n], req))
+    for n in sorted(set(evidence_criteria) - set(names)):  # mentions of criteria the review did not score
+        out.append(_Criterion(n, "", {}, "", [], "not scored in this review"))
+    return out
+
+
+def _why(crit: _Criterion, label: str, flags: dict, note_date: dt.date | None, date: dt.date | None,
+         review_date: dt.date | None) -> str:
+    """Why the scorer did not use a mention, in words."""
+    why = []
+    if review_date and note_date and note_date > review_date:
+        why.append("note dated after the review date")
+    why += [FLAG_WHY[f] for f in crit.flags if flags[f]]
+    label_why = LABEL_WHY.get((crit.name, label)) or LABEL_WHY.get(label)
+    if label_why:
+        why.append(label_why)
+    if not why:
+        if crit.window and review_date and (date or note_date) and \
+                (date or note_date) < _months_before(review_date, crit.window):
+            why.append(f"older than the {crit.window}-month window")
+        else:
+            why.append("older or superseded: a more recent mention was used")
+    return "; ".join(why)
+
+
+def _what(value, unit, date, date_end) -> str:
+    """A mention's value in a few words: '48 %', '2024-09-09 to 2024-11-15', ..."""
+    v = _text(value, numeric=True)
+    u = _text(unit)
+    d, d2 = _text(date), _text(date_end)
+    if d and d2:
+        return f"{d} to {d2}" + (f" ({v} {u})" if v else "")
+    if v:
+        return f"{v} {u}".strip()
+    return ""
+
+
+def _page_data(result: ReviewResult, policy) -> tuple[dict, list[dict]]:
+    review, ev = result.review, result.evidence
+    rcols = list(review.columns)
+    ecols = _columns(ev, EVIDENCE_READ)
+    crits = _criteria(rcols, policy, {str(c) for c in ecols["criterion"] if not _missing(c)})
+    ci_of = {c.name: i for i, c in enumerate(crits)}
+
+    rows_by_pid: dict[str, list[int]] = {}
+    for i, pid in enumerate(ecols["patient_id"]):
+        rows_by_pid.setdefault(_text(pid), []).append(i)
+
+    rc = _columns(review, rcols)
+    reasons: list[str] = []
+    reason_ix: dict[str, int] = {}
+    cases, details = [], []
+    for r in range(len(review)):
+        pid = _text(rc["patient_id"][r])
+        rd_text = _text(rc.get("review_date", [None] * len(review))[r])
+        rd = _date(rd_text)
+        statuses = [_text(rc[f"{c.name}_status"][r]) if f"{c.name}_status" in rc else "" for c in crits]
+        vals, fields, windows = [], [], []
+        for c in crits:
+            fv = []
+            for col in c.fields:
+                label, unit = c.field_label(col)
+                t = _text(rc[col][r], numeric=_is_numeric(col))
+                fv.append((t + unit) if t else "")
+            fields.append(fv)
+            k = c.value_field  # the summary table's cell: a score, a duration or an outcome
+            if k is None:
+                vals.append("")
+            else:
+                vals.append(fv[k].replace(" weeks", " wk") if _is_numeric(c.fields[k]) else fv[k].replace("_", " "))
+            windows.append(f"window {_months_before(rd, c.window).isoformat()} to {rd.isoformat()}"
+                           if c.window and rd else "")
+        cases.append([pid, rd_text, _text(rc["determination"][r]), _text(rc.get("missing", [""] * len(review))[r]),
+                      statuses, vals])
+
+        notes, note_ix, sents, sent_ix, items = [], {}, [], {}, []
+        for i in rows_by_pid.get(pid, ()):
+            crit_name = _text(ecols["criterion"][i])
+            ci = ci_of.get(crit_name)
+            if ci is None:
+                continue
+            note_key = (_text(ecols["note_id"][i]), _text(ecols["note_date"][i]))
+            ni = note_ix.get(note_key)
+            if ni is None:
+                ni = note_ix[note_key] = len(notes)
+                notes.append(list(note_key))
+            sentence = _text(ecols["sentence"][i])
+            si = sent_ix.get(sentence)
+            if si is None:
+                si = sent_ix[sentence] = len(sents)
+                sents.append(sentence)
+            start, end, ss = _int(ecols["start"][i]), _int(ecols["end"][i]), _int(ecols["sentence_start"][i])
+            hs = he = -1
+            if start is not None and end is not None and ss is not None:
+                a, b = max(0, start - ss), min(len(sentence), end - ss)
+                if a < b:
+                    hs, he = _utf16(sentence, a), _utf16(sentence, b)
+            label = _text(ecols["label"][i])
+            used = _bool(ecols["used"][i])
+            ri = -1
+            if not used:
+                flags = {f: _bool(ecols[f][i]) for f in FLAGS}
+                why = _why(crits[ci], label, flags, _date(note_key[1]), _date(ecols["date"][i]), rd)
+                ri = reason_ix.get(why)
+                if ri is None:
+                    ri = reason_ix[why] = len(reasons)
+                    reasons.append(why)
+            what = _what(ecols["value"][i], ecols["unit"][i], ecols["date"][i], ecols["date_end"][i])
+            items.append((ci, 0 if used else 1, -(_date(note_key[1]) or dt.date.min).toordinal(), start or 0,
+                          [ci, 1 if used else 0, ni, _text(ecols["section"][i]), label, what, si, hs, he, ri]))
+        items.sort(key=lambda t: t[:4])
+        details.append({"v": fields, "w": windows, "n": notes, "s": sents, "e": [t[4] for t in items]})
+
+    scored = [any(c[4][k] for c in cases) for k in range(len(crits))]  # columns of the summary table
+    summary = {"criteria": [{"name": c.name, "label": c.label, "req": c.requirement, "scored": scored[k],
+                             "fields": [c.field_label(col)[0] for col in c.fields]} for k, c in enumerate(crits)],
+               "cases": cases, "reasons": reasons}
+    return summary, details
+
+
+# --- the page -----------------------------------------------------------------------------------------
+STYLE = """
+:root{--met:#dff3df;--met-fg:#1d5e20;--not:#f9d6d5;--not-fg:#8a1c1c;--ins:#fff0c2;--ins-fg:#6b5000;--line:#d5d9de}
+*{box-sizing:border-box}
+body{font:15px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:0;color:#1f2328;background:#f6f7f9}
+header,main{max-width:1200px;margin:0 auto;padding:0 20px}
+header{padding:18px 20px 6px}
+h1{font-size:24px;margin:0 0 4px}h2{font-size:19px;margin:26px 0 10px}h3{font-size:15px;margin:0 0 6px}
+.meta{color:#57606a;margin:2px 0}
+.panel{background:#fff;border:1px solid var(--line);border-radius:8px;padding:12px 16px}
+.warn{background:#fff4e5;border:1px solid #f0b35a;border-radius:6px;padding:6px 10px;margin:8px 0}
+.policy dl{display:grid;grid-template-columns:max-content 1fr;gap:2px 14px;margin:0 0 10px}
+.policy dt{color:#57606a}.policy dd{margin:0}
+code{font:12px ui-monospace,SFMono-Regular,Menlo,monospace;background:#eef1f4;padding:1px 4px;border-radius:4px}
+table{border-collapse:collapse;width:100%;background:#fff}
+th,td{border:1px solid var(--line);padding:4px 8px;text-align:left;vertical-align:top;font-size:14px}
+thead th{background:#eef1f4;position:sticky;top:0;z-index:1}
+th button{all:unset;cursor:pointer;font-weight:600;display:block;width:100%}
+th button:focus-visible{outline:2px solid #0969da}
+th[aria-sort=ascending] button::after{content:" \\25B2";font-size:10px}
+th[aria-sort=descending] button::after{content:" \\25BC";font-size:10px}
+tbody tr:hover td{filter:brightness(.97)}
+.st-met{background:var(--met);color:var(--met-fg)}
+.st-not_met{background:var(--not);color:var(--not-fg)}
+.st-insufficient{background:var(--ins);color:var(--ins-fg)}
+.det-criteria_met{background:var(--met);color:var(--met-fg)}
+.det-criteria_not_met{background:var(--not);color:var(--not-fg)}
+.det-insufficient_documentation{background:var(--ins);color:var(--ins-fg)}
+td .v{display:block;font-size:12px;opacity:.85}.nowrap{white-space:nowrap}
+.badge{display:inline-block;border-radius:10px;padding:0 8px;font-size:13px;font-weight:600;white-space:nowrap}
+.controls{display:flex;flex-wrap:wrap;gap:8px 18px;align-items:center;margin:0 0 10px}
+.controls select,.controls input{font:inherit;padding:2px 6px}
+.pager{display:flex;gap:6px;align-items:center;margin:10px 0}
+.pager button,.tools button{font:inherit;padding:2px 10px;cursor:pointer}
+.chips span{margin-right:6px}
+.card{background:#fff;border:1px solid var(--line);border-radius:8px;margin:8px 0;scroll-margin-top:10px}
+.card>summary{cursor:pointer;padding:8px 14px;display:flex;gap:12px;align-items:baseline;flex-wrap:wrap}
+.card>summary .pid{font-weight:700}
+.card[open]>summary{border-bottom:1px solid var(--line)}
+.card-body{padding:4px 14px 12px}
+.crit{border-left:5px solid #ccc;padding:6px 0 6px 12px;margin:10px 0}
+.crit.st-met{border-color:#3d9a41;background:none;color:inherit}
+.crit.st-not_met{border-color:#c8423f;background:none;color:inherit}
+.crit.st-insufficient{border-color:#d6a21e;background:none;color:inherit}
+.vals,.req,.src{margin:2px 0}
+.req,.src{color:#57606a;font-size:13px}
+blockquote{margin:6px 0 2px;padding:6px 10px;background:#f6f8fa;border-radius:6px;white-space:pre-wrap;
+ overflow-wrap:anywhere}
+mark{background:#ffe066;padding:0 1px;border-radius:2px}
+.none{color:#57606a;font-style:italic;margin:4px 0}
+details.unused{margin-top:6px}details.unused>summary{cursor:pointer;color:#57606a;font-size:13px}
+details.unused ul{list-style:none;padding:0;margin:4px 0 0}
+details.unused li{border-top:1px dashed var(--line);padding:4px 0}
+details.unused blockquote{background:#fafafa;color:#444}
+.why{display:inline-block;font-size:12px;font-weight:600;color:#6e4b00;background:#fbefd5;border-radius:4px;
+ padding:0 6px}
+.label{font-size:12px;color:#57606a}
+.back{font-size:13px}
+@media print{.controls,.pager,.tools,.back{display:none}body{background:#fff}}
+"""
+
+SCRIPT = r"""
+(function () {
+  "use strict";
+  var S = JSON.parse(document.getElementById("summary-data").textContent);
+  var crits = S.criteria, cases = S.cases, reasons = S.reasons;
+  var DET = {criteria_met: "criteria met", criteria_not_met: "criteria not met",
+             insufficient_documentation: "insufficient documentation"};
+  var ST = {met: "met", not_met: "not met", insufficient: "insufficient"};
+  var RANK = {met: 0, not_met: 1, insufficient: 2,
+              criteria_met: 0, insufficient_documentation: 1, criteria_not_met: 2};
+  var state = {det: "", q: "", key: null, dir: 1, page: 0, size: 100};
+  var view = [];
+  var byId = new Map();
+  cases.forEach(function (c, i) { byId.set(c[0], i); });
+  var coll = new Intl.Collator(undefined, {numeric: true, sensitivity: "base"});
+  var $ = function (id) { return document.getElementById(id); };
+
+  function el(tag, cls, text) {
+    var e = document.createElement(tag);
+    if (cls) e.className = cls;
+    if (text !== undefined && text !== null) e.textContent = text;
+    return e;
+  }
+  function rank(s) { return s in RANK ? RANK[s] : 9; }
+  function num(s) { var v = parseFloat(s); return isNaN(v) ? -1 : v; }
+  function badge(kind, value, names) {
+    return el("span", "badge " + kind + "-" + value, (names && names[value]) || value || "\u2014");
+  }
+
+  function compare(a, b) {
+    var k = state.key, ca = cases[a], cb = cases[b], r = 0;
+    if (k === "id") r = coll.compare(ca[0], cb[0]);
+    else if (k === "rd") r = ca[1] < cb[1] ? -1 : ca[1] > cb[1] ? 1 : 0;
+    else if (k === "det") r = rank(ca[2]) - rank(cb[2]);
+    else if (k === "missing") r = coll.compare(ca[3], cb[3]);
+    else if (typeof k === "number") {
+      r = rank(ca[4][k]) - rank(cb[4][k]);
+      if (!r) r = num(ca[5][k]) - num(cb[5][k]);
+    }
+    return r * state.dir || a - b;
+  }
+
+  function applyView(keepPage) {
+    var q = state.q.trim().toLowerCase();
+    view = [];
+    for (var i = 0; i < cases.length; i++) {
+      var c = cases[i];
+      if (state.det && c[2] !== state.det) continue;
+      if (q && c[0].toLowerCase().indexOf(q) < 0) continue;
+      view.push(i);
+    }
+    if (state.key !== null) view.sort(compare);
+    if (!keepPage) state.page = 0;
+    render();
+  }
+
+  function caseHref(id) { return "#case-" + encodeURIComponent(id); }
+
+  function row(i) {
+    var c = cases[i], tr = el("tr");
+    tr.dataset.idx = i;
+    var td = el("td"), a = el("a", null, c[0]);
+    a.href = caseHref(c[0]);
+    a.addEventListener("click", function () {
+      if (location.hash === a.hash) openHash();
+    });
+    td.appendChild(a);
+    tr.appendChild(td);
+    tr.appendChild(el("td", "nowrap", c[1]));
+    tr.appendChild(el("td", "det-" + c[2], DET[c[2]] || c[2]));
+    crits.forEach(function (cr, k) {
+      if (!cr.scored) return;
+      var s = c[4][k], cell = el("td", "st st-" + s, ST[s] || s || "\u2014");
+      if (c[5][k]) cell.appendChild(el("span", "v", c[5][k]));
+      tr.appendChild(cell);
+    });
+    tr.appendChild(el("td", null, c[3].split(";").join(", ")));
+    return tr;
+  }
+
+  function shell(i) {
+    var c = cases[i], d = el("details", "card");
+    d.id = "case-" + c[0];
+    d.dataset.idx = i;
+    var s = el("summary");
+    s.appendChild(el("span", "pid", c[0]));
+    s.appendChild(badge("det", c[2], DET));
+    s.appendChild(el("span", "meta", "review date " + c[1]));
+    if (c[3]) s.appendChild(el("span", "meta", "missing: " + c[3].split(";").join(", ")));
+    d.appendChild(s);
+    d.addEventListener("toggle", function () { if (d.open) build(d); });
+    return d;
+  }
+
+  function sentence(D, si, hs, he) {
+    var s = D.s[si], q = el("blockquote");
+    if (hs >= 0 && he > hs) {
+      q.append(s.slice(0, hs), el("mark", null, s.slice(hs, he)), s.slice(he));
+    } else {
+      q.textContent = s;
+    }
+    return q;
+  }
+
+  function source(D, m) {
+    var n = D.n[m[2]], parts = ["note " + n[0], n[1]];
+    if (m[3]) parts.push("section " + m[3]);
+    if (m[5]) parts.push(m[5]);
+    var p = el("p", "src", parts.join(" \u00b7 "));
+    p.appendChild(document.createTextNode(" "));
+    p.appendChild(el("span", "label", "[" + m[4] + "]"));
+    return p;
+  }
+
+  function build(card) {
+    if (card.dataset.built) return;
+    card.dataset.built = "1";
+    var i = +card.dataset.idx, c = cases[i];
+    var D = JSON.parse($("d-" + i).textContent);
+    var body = el("div", "card-body");
+    crits.forEach(function (cr, k) {
+      var mentions = D.e.filter(function (m) { return m[0] === k; });
+      if (!cr.scored && !mentions.length) return;
+      var st = c[4][k], sec = el("section", "crit st-" + st);
+      var h = el("h3");
+      h.append(badge("st", st, ST), " " + cr.label);
+      sec.appendChild(h);
+      var vals = (D.v[k] || []).map(function (v, j) { return [cr.fields[j], v]; })
+        .filter(function (f) { return f[1]; });
+      if (vals.length) {
+        var p = el("p", "vals");
+        vals.forEach(function (f, j) {
+          if (j) p.append(" \u00b7 ");
+          p.append(f[0] + " ", el("b", null, f[1]));
+        });
+        sec.appendChild(p);
+      }
+      sec.appendChild(el("p", "req", "Policy: " + (cr.req || "threshold not available") +
+                               (D.w[k] ? " (" + D.w[k] + ")" : "")));
+      var used = [], unused = [];
+      mentions.forEach(function (m) { (m[1] ? used : unused).push(m); });
+      if (!used.length) sec.appendChild(el("p", "none", "No mention was used for this criterion."));
+      used.forEach(function (m) {
+        var f = el("div", "ev");
+        f.appendChild(sentence(D, m[6], m[7], m[8]));
+        f.appendChild(source(D, m));
+        sec.appendChild(f);
+      });
+      if (unused.length) {
+        var u = el("details", "unused");
+        u.appendChild(el("summary", null, unused.length + (unused.length === 1 ? " mention" : " mentions") +
+                                          " found but not used"));
+        var ul = el("ul");
+        unused.forEach(function (m) {
+          var li = el("li");
+          li.appendChild(el("span", "why", reasons[m[9]] || "not used"));
+          li.appendChild(sentence(D, m[6], m[7], m[8]));
+          li.appendChild(source(D, m));
+          ul.appendChild(li);
+        });
+        u.appendChild(ul);
+        sec.appendChild(u);
+      }
+      body.appendChild(sec);
+    });
+    var back = el("a", "back", "\u2191 back to the summary");
+    back.href = "#summary";
+    body.appendChild(back);
+    card.appendChild(body);
+  }
+
+  function render() {
+    var pages = Math.max(1, Math.ceil(view.length / state.size));
+    if (state.page >= pages) state.page = pages - 1;
+    var from = state.page * state.size, to = Math.min(view.length, from + state.size);
+    var rows = document.createDocumentFragment(), cards = document.createDocumentFragment();
+    for (var j = from; j < to; j++) {
+      rows.appendChild(row(view[j]));
+      cards.appendChild(shell(view[j]));
+    }
+    $("summary-body").replaceChildren(rows);
+    $("cards").replaceChildren(cards);
+    var total = cases.length;
+    $("shown").textContent = view.length ? "Showing " + (from + 1) + "\u2013" + to + " of " + view.length +
+      " case" + (view.length === 1 ? "" : "s") + (view.length < total ? " (" + total + " in all)" : "") :
+      (total ? "No case matches." : "No cases in this run.");
+    $("page-of").textContent = "page " + (state.page + 1) + " of " + pages;
+    $("first").disabled = $("prev").disabled = state.page === 0;
+    $("next").disabled = $("last").disabled = state.page >= pages - 1;
+    document.querySelectorAll("#summary thead th").forEach(function (th) {
+      var k = th.dataset.key, key = /^\d+$/.test(k) ? +k : k;
+      if (key === state.key) th.setAttribute("aria-sort", state.dir > 0 ? "ascending" : "descending");
+      else th.removeAttribute("aria-sort");
+    });
+  }
+
+  function openHash() {
+    var h;
+    try { h = decodeURIComponent(location.hash.slice(1)); } catch (e) { return; }
+    if (h.indexOf("case-") !== 0) return;
+    var i = byId.get(h.slice(5));
+    if (i === undefined) return;
+    var pos = view.indexOf(i);
+    if (pos < 0) {
+      state.det = ""; state.q = ""; $("filter-det").value = ""; $("filter-id").value = "";
+      applyView(false);
+      pos = view.indexOf(i);
+    }
+    var page = Math.floor(pos / state.size);
+    if (page !== state.page) { state.page = page; render(); }
+    var card = document.getElementById(h);
+    if (!card) return;
+    build(card);
+    card.open = true;
+    card.scrollIntoView({block: "start"});
+  }
+
+  // controls
+  var sel = $("filter-det"), counts = {};
+  cases.forEach(function (c) { counts[c[2]] = (counts[c[2]] || 0) + 1; });
+  sel.appendChild(el("option", null, "all (" + cases.length + ")")).value = "";
+  ["criteria_met", "insufficient_documentation", "criteria_not_met"].concat(Object.keys(counts))
+    .filter(function (d, j, all) { return counts[d] && all.indexOf(d) === j; })
+    .forEach(function (d) { sel.appendChild(el("option", null, (DET[d] || d) + " (" + counts[d] + ")")).value = d; });
+  sel.addEventListener("change", function () { state.det = sel.value; applyView(false); });
+  $("filter-id").addEventListener("input", function (e) { state.q = e.target.value; applyView(false); });
+  $("page-size").addEventListener("change", function (e) { state.size = +e.target.value; applyView(false); });
+  $("first").addEventListener("click", function () { state.page = 0; render(); });
+  $("prev").addEventListener("click", function () { state.page--; render(); });
+  $("next").addEventListener("click", function () { state.page++; render(); });
+  $("last").addEventListener("click", function () { state.page = 1e9; render(); });
+  $("expand").addEventListener("click", function () {
+    document.querySelectorAll("#cards > details").forEach(function (d) { build(d); d.open = true; });
+  });
+  $("collapse").addEventListener("click", function () {
+    document.querySelectorAll("#cards > details").forEach(function (d) { d.open = false; });
+  });
+  document.querySelectorAll("#summary thead th").forEach(function (th) {
+    th.querySelector("button").addEventListener("click", function () {
+      var k = th.dataset.key, key = /^\d+$/.test(k) ? +k : k;
+      if (state.key === key) state.dir = -state.dir; else { state.key = key; state.dir = 1; }
+      applyView(true);
+    });
+  });
+  window.addEventListener("hashchange", openHash);
+  applyView(false);
+  if (location.hash) openHash();
+  document.body.dataset.ready = "1";
+})();
+"""
+
+
+def _policy_section(run: dict, policy, warning: str, crits: list[dict]) -> str:
+    info = run.get("policy") or {}
+    name = info.get("name") or (policy.name if policy is not None else "")
+    rows = [("name", f"<b>{_e(name) or 'unknown'}</b>" + (f" \u2014 {_e(policy.title)}" if policy is not None
+                                                          and policy.title else ""))]
+    if info.get("source") or (policy is not None and policy.source):
+        rows.append(("source", _e(info.get("source") or policy.source)))
+    if policy is not None and policy.description:
+        rows.append(("note", _e(policy.description)))
+    if info.get("path"):
+        rows.append(("file", f"<code>{_e(info['path'])}</code>"))
+    if info.get("sha256"):
+        rows.append(("sha256", f"<code title='{_e(info['sha256'])}'>{_e(str(info['sha256'])[:16])}\u2026</code>"))
+    dl = "".join(f"<dt>{k}</dt><dd>{v}</dd>" for k, v in rows)
+    desc = {c.name: c.description for c in policy.criteria} if policy is not None else {}
+    trs = "".join(f"<tr><td><b>{_e(c['label'])}</b> <span class='label'>{_e(c['name'])}</span></td>"
+                  f"<td>{_e(c['req']) or '<i>not available</i>'}</td><td>{_e(desc.get(c['name'], ''))}</td></tr>"
+                  for c in crits if c["scored"] or c["name"] in desc)
+    warn = f"<p class='warn'>{_e(warning)}</p>" if warning else ""
+    return (f"<section class='policy panel' id='policy'><h2 style='margin-top:0'>Policy applied</h2>{warn}"
+            f"<dl>{dl}</dl><table><thead><tr><th>criterion</th><th>requirement</th><th>description</th></tr>"
+            f"</thead><tbody>{trs}</tbody></table></section>")
 
 
 def render_report(result: ReviewResult) -> str:
-    r, ev = result.review, result.evidence
-    policy = result.run.get("policy", {})
-    parts = [f"<!doctype html><html><head><meta charset='utf-8'><title>SCS review</title><style>{STYLE}</style>"
-             f"</head><body><h1>SCS permanent implant review</h1><p>Policy: <b>{_e(policy.get('name'))}</b> "
-             f"({_e(policy.get('source'))})</p><table id='summary'><tr><th>case</th><th>review date</th>"
-             + "".join(f"<th>{_e(label)}</th>" for _, label, _ in CRITERIA) + "<th>determination</th></tr>"]
-    for _, row in r.iterrows():
-        parts.append(f"<tr><td><a href='#case-{_e(row.patient_id)}'>{_e(row.patient_id)}</a></td>"
-                     f"<td>{_e(row.review_date)}</td>"
-                     + "".join(f"<td class='{_e(row[c + '_status'])}'>{_e(row[c + '_status'])}</td>" for c, _, _ in CRITERIA)
-                     + f"<td>{_e(row.determination)}</td></tr>")
-    parts.append("</table>")
-    for _, row in r.iterrows():
-        pev = ev[ev.patient_id == row.patient_id]
-        parts.append(f"<h2 id='case-{_e(row.patient_id)}'>{_e(row.patient_id)}: {_e(row.determination)}</h2><ul>")
-        for c, label, cols in CRITERIA:
-            vals = ", ".join(f"{k}={_e(row[k])}" for k in cols if _e(row[k]))
-            parts.append(f"<li class='{_e(row[c + '_status'])}'><b>{_e(label)}</b>: {_e(row[c + '_status'])} {vals}")
-            for _, m in pev[(pev.criterion == c) & pev.used].iterrows():
-                parts.append(f"<div>{_e(m.note_id)} ({_e(m.note_date)}, {_e(m.section)}): <q>{_e(m.sentence)}</q></div>")
-            unused = pev[(pev.criterion == c) & ~pev.used]
-            if len(unused):
-                parts.append(f"<details><summary>{len(unused)} other mention(s)</summary>")
-                for _, m in unused.iterrows():
-                    why = ", ".join(f for f in ("negated", "hypothetical", "historical", "family") if m[f]) or m.label
-                    parts.append(f"<div class='unused'>{_e(m.note_id)} [{_e(why)}]: {_e(m.sentence)}</div>")
-                parts.append("</details>")
-            parts.append("</li>")
-        parts.append("</ul>")
-    parts.append("</body></html>")
+    """The whole report page as a string (see the module docstring)."""
+    run = result.run or {}
+    policy, warning = load_run_policy(run)
+    summary, details = _page_data(result, policy)
+    crits = summary["criteria"]
+    n = len(summary["cases"])
+    counts = run.get("counts") or {}
+    dets: dict[str, int] = {}
+    for c in summary["cases"]:
+        dets[c[2]] = dets.get(c[2], 0) + 1
+    chips = "".join(f"<span class='badge det-{_e(d)}'>{_e(d.replace('_', ' '))}: {k}</span>"
+                    for d, k in sorted(dets.items()))
+    facts = [f"{n} case{'s' if n != 1 else ''}"]
+    for key, label in (("notes_processed", "notes processed"), ("rows_rejected", "input rows rejected"),
+                       ("mentions", "mentions found")):
+        if key in counts:
+            facts.append(f"{_e(counts[key])} {label}")
+    version = f"{_e(run.get('package', 'scs-abstract'))} {_e(run.get('version', ''))}".strip()
+    heads = ["<th data-key='id'><button type='button'>patient_id</button></th>",
+             "<th data-key='rd'><button type='button'>review date</button></th>",
+             "<th data-key='det'><button type='button'>determination</button></th>"]
+    heads += [f"<th data-key='{k}' title='{_e(c['req'])}'><button type='button'>{_e(c['label'])}</button></th>"
+              for k, c in enumerate(crits) if c["scored"]]
+    heads.append("<th data-key='missing'><button type='button'>missing</button></th>")
+    parts = [
+        "<!doctype html><html lang='en'><head><meta charset='utf-8'>",
+        "<meta name='viewport' content='width=device-width, initial-scale=1'>",
+        f"<title>SCS review \u2014 {n} case{'s' if n != 1 else ''}</title><style>{STYLE}</style></head><body>",
+        "<header><h1>SCS permanent implant review</h1>",
+        f"<p class='meta'>{SEP.join(facts)}{SEP}{version}</p>",
+        f"<p class='meta chips'>{chips}</p></header><main>",
+        _policy_section(run, policy, warning, crits),
+        "<h2>Cases</h2>",
+        "<noscript><p class='warn'>This page needs JavaScript to list the cases; review.csv has the same table."
+        "</p></noscript>",
+        "<div class='controls'><label>Determination <select id='filter-det'></select></label>",
+        "<label>Patient <input id='filter-id' type='search' placeholder='patient_id contains\u2026'></label>",
+        "<label>Rows per page <select id='page-size'><option>50</option><option selected>100</option>"
+        "<option>250</option><option>500</option></select></label><span id='shown' class='meta'></span></div>",
+        f"<div style='overflow-x:auto'><table id='summary'><thead><tr>{''.join(heads)}</tr></thead>"
+        "<tbody id='summary-body'></tbody></table></div>",
+        "<nav class='pager'><button type='button' id='first'>\u00ab first</button>"
+        "<button type='button' id='prev'>\u2039 previous</button><span id='page-of' class='meta'></span>"
+        "<button type='button' id='next'>next \u203a</button>"
+        "<button type='button' id='last'>last \u00bb</button></nav>",
+        "<h2>Case details <span class='meta' style='font-size:13px;font-weight:normal'>(the cases of this page; "
+        "click one to open it)</span></h2>",
+        "<p class='tools'><button type='button' id='expand'>expand all</button> "
+        "<button type='button' id='collapse'>collapse all</button></p>",
+        "<div id='cards'></div></main>",
+        f"<script type='application/json' id='summary-data'>{_json(summary)}</script>",
+    ]
+    parts += [f"<script type='application/json' id='d-{i}'>{_json(d)}</script>" for i, d in enumerate(details)]
+    parts.append(f"<script>{SCRIPT}</script></body></html>")
     return "\n".join(parts)
+
+
+# --- scs-abstract report OUT_DIR ----------------------------------------------------------------------
+class ReportInputError(ValueError):
+    """An output folder whose files cannot rebuild the report."""
+
+
+def load_result(out_dir: str | Path) -> ReviewResult:
+    """A ReviewResult from a run's output folder: review.csv, evidence.csv and run.json."""
+    import pandas as pd
+
+    out = Path(out_dir)
+    if not out.is_dir():
+        raise ReportInputError(f"{out} is not a folder (write one with `scs-abstract run NOTES --out {out}`)")
+    needed = ["review.csv", "evidence.csv", "run.json"]
+    absent = [n for n in needed if not (out / n).is_file()]
+    if absent:
+        raise ReportInputError(f"{out} has no {', '.join(absent)}; report needs {', '.join(needed)} "
+                               f"as written by `scs-abstract run NOTES --out {out}`")
+
+    def read_csv(name: str, required: list[str]):
+        try:
+            df = pd.read_csv(out / name, dtype=str, keep_default_na=False)
+        except pd.errors.EmptyDataError:
+            df = pd.DataFrame(columns=required)
+        except (pd.errors.ParserError, UnicodeDecodeError, OSError) as e:
+            raise ReportInputError(f"{out / name}: not a readable CSV ({e.__class__.__name__})") from None
+        lost = [c for c in required if c not in df.columns]
+        if lost:
+            raise ReportInputError(f"{out / name}: missing column(s) {', '.join(lost)}")
+        return df
+
+    review = read_csv("review.csv", ["patient_id", "determination"])
+    evidence = read_csv("evidence.csv", EVIDENCE_REQUIRED)
+    try:
+        run = json.loads((out / "run.json").read_text(encoding="utf-8"))
+    except (ValueError, OSError) as e:
+        raise ReportInputError(f"{out / 'run.json'}: not readable JSON ({e.__class__.__name__})") from None
+    if not isinstance(run, dict):
+        raise ReportInputError(f"{out / 'run.json'}: expected a JSON object")
+    rejected = pd.DataFrame()
+    return ReviewResult(review, evidence, rejected, run)
+
+
+def write_report(out_dir: str | Path) -> Path:
+    """Rebuild OUT_DIR/report.html from the folder's tables; the file is replaced atomically."""
+    from .outputs import _atomic
+
+    out = Path(out_dir)
+    page = render_report(load_result(out))
+    target = out / "report.html"
+    _atomic(target, lambda tmp: Path(tmp).write_text(page, encoding="utf-8"))
+    return target
+
+
+def add_parser(sub) -> None:
+    """Register `scs-abstract report OUT_DIR` on the CLI's subparsers."""
+    p = sub.add_parser("report", help="rebuild report.html from an output folder",
+                       description="Rebuild OUT_DIR/report.html from the review.csv, evidence.csv and run.json that "
+                                   "`scs-abstract run` wrote there (e.g. after editing the page's code, or to "
+                                   "show the current policy's thresholds). The page is replaced atomically.")
+    p.add_argument("out_dir", metavar="OUT_DIR", help="output folder of a run")
+    p.set_defaults(func=cmd_report)
+
+
+def cmd_report(args) -> int:
+    """Exit 0 ok, 1 the page cannot be written, 2 the folder's files are missing or unreadable."""
+    try:
+        path = write_report(args.out_dir)
+    except ReportInputError as e:
+        print(f"scs-abstract: error: {e}", file=sys.stderr)
+        return 2
+    except OSError as e:
+        print(f"scs-abstract: error: cannot write {Path(args.out_dir) / 'report.html'}: "
+              f"{e.strerror or e.__class__.__name__}", file=sys.stderr)
+        return 1
+    print(f"scs-abstract: report -> {path}", file=sys.stderr)
+    return 0
+
+
+__all__ = ["render_report", "write_report", "load_result", "add_parser", "cmd_report", "requirement"]
