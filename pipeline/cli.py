@@ -32,7 +32,11 @@ def _parser() -> argparse.ArgumentParser:
                      help="map an input column, e.g. --column patient_id=MRN --column text=NOTE_TEXT (repeatable)")
     run.add_argument("--out", required=True, help="output folder (created if missing)")
     run.add_argument("--patterns", default=None, help="folder of rule files to use instead of the packaged patterns/")
+    run.add_argument("--fhir", action="store_true",
+                     help="also write one FHIR R4 QuestionnaireResponse per case to OUT/fhir/<patient_id>.json")
     # other commands: each module adds its parser with add_parser(sub), and sets func=handler(args) -> exit code
+    from .policies_cmd import add_parser as add_policies
+    add_policies(sub)
     from .report import add_parser as add_report
     add_report(sub)
     from .audit import add_parser as add_audit
@@ -67,6 +71,9 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_USAGE
     try:
         write_outputs(result, args.out)
+        if args.fhir:
+            from .fhir import write_fhir
+            write_fhir(result, args.out, policy=policy)
     except OutputError as e:
         print(f"scs-abstract: error: {e}", file=sys.stderr)
         return EXIT_FAILED

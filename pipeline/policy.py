@@ -86,7 +86,11 @@ def load_policy(policy: str | Path | None = None) -> Policy:
             raise PolicyError(f"{path}: criterion {c['name']!r}: unknown parameters {sorted(bad)}; "
                               f"{c['scorer']} takes {sorted(scorer.params)}")
         for k, v in params.items():
-            if not isinstance(v, (int, float)) or isinstance(v, bool):
+            if isinstance(scorer.params[k], (list, tuple)):  # a parameter whose default is a list takes names
+                if not (isinstance(v, list) and v and all(isinstance(x, str) and x for x in v)):
+                    raise PolicyError(f"{path}: criterion {c['name']!r}: {k} must be a list of names, got {v!r}")
+                params[k] = tuple(v)
+            elif not isinstance(v, (int, float)) or isinstance(v, bool):
                 raise PolicyError(f"{path}: criterion {c['name']!r}: {k} must be a number, got {v!r}")
         criteria.append(Criterion(c["name"], c["scorer"], c.get("description", ""), {**scorer.params, **params}))
     return Policy(str(data["name"]), str(data.get("title", "")), str(data.get("source", "")).strip(),

@@ -178,3 +178,6 @@ def score_patient(patient_id: str, review_date: dt.date, mentions: Sequence[Ment
     row["determination"] = determination(statuses)
     row["missing"] = ";".join(missing)
     return row, used
+
+
+from . import payer_criteria  # noqa: E402,F401  (registers the payer policies' scorers and any_of)

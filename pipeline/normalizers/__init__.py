@@ -37,4 +37,4 @@ def note_extractor(criterion: str):
     return deco
 
 
-from . import indication, odi, psych, pt, trial  # noqa: E402,F401  (registration)
+from . import analgesic, conservative, indication, odi, psych, pt, substance_use, trial, trial_length  # noqa: E402,F401,E501  (registration)
