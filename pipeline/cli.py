@@ -32,6 +32,13 @@ def _parser() -> argparse.ArgumentParser:
                      help="map an input column, e.g. --column patient_id=MRN --column text=NOTE_TEXT (repeatable)")
     run.add_argument("--out", required=True, help="output folder (created if missing)")
     run.add_argument("--patterns", default=None, help="folder of rule files to use instead of the packaged patterns/")
+    run.add_argument("--workers", type=int, default=1, metavar="N",
+                     help="worker processes for the per-note extraction (default 1)")
+    run.add_argument("--chunk-size", type=int, default=5000, metavar="ROWS",
+                     help="rows read, extracted and checkpointed at a time (default 5000); memory stays bounded")
+    run.add_argument("--resume", action="store_true",
+                     help="continue an interrupted run from its last finished chunk (same input, options and rules)")
+    run.add_argument("--quiet", action="store_true", help="no progress bar (it is shown only on a terminal anyway)")
     run.add_argument("--fhir", action="store_true",
                      help="also write one FHIR R4 QuestionnaireResponse per case to OUT/fhir/<patient_id>.json")
     # other commands: each module adds its parser with add_parser(sub), and sets func=handler(args) -> exit code
@@ -49,10 +56,10 @@ def main(argv: list[str] | None = None) -> int:
     if getattr(args, "func", None):
         return args.func(args)
     from .dates import parse_date
-    from .exports import InputError, parse_column_map, read_cases, read_table
+    from .batch import clear_checkpoints, run_batch
+    from .exports import InputError, parse_column_map, read_cases
     from .outputs import OutputError, write_outputs
     from .policy import PolicyError, load_policy
-    from .review import review
 
     try:
         columns = parse_column_map(args.column)
@@ -61,11 +68,13 @@ def main(argv: list[str] | None = None) -> int:
             review_date = parse_date(args.review_date)
             if review_date is None:
                 raise InputError(f"--review-date {args.review_date!r}: not a date (use YYYY-MM-DD)")
+        if args.workers < 1 or args.chunk_size < 1:
+            raise InputError("--workers and --chunk-size must be at least 1")
         policy = load_policy(args.policy)
         cases = read_cases(args.cases) if args.cases else None
-        table = read_table(args.notes)
-        result = review(table, cases=cases, policy=policy, review_date=review_date, columns=columns,
-                        patterns_dir=args.patterns, source=str(args.notes))
+        result = run_batch(args.notes, args.out, cases=cases, review_date=review_date, policy=policy,
+                           columns=columns, patterns_dir=args.patterns, chunk_size=args.chunk_size,
+                           workers=args.workers, resume=args.resume, quiet=args.quiet)
     except (InputError, PolicyError) as e:
         print(f"scs-abstract: error: {e}", file=sys.stderr)
         return EXIT_USAGE
@@ -74,6 +83,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.fhir:
             from .fhir import write_fhir
             write_fhir(result, args.out, policy=policy)
+        clear_checkpoints(args.out)  # the run is complete: its checkpoints (which hold evidence) go
     except OutputError as e:
         print(f"scs-abstract: error: {e}", file=sys.stderr)
         return EXIT_FAILED

@@ -7,8 +7,10 @@ never their text.
 from __future__ import annotations
 
 import datetime as dt
+import gzip
+import io
 from pathlib import Path
-from typing import NamedTuple
+from typing import Iterator, NamedTuple
 
 import pandas as pd
 
@@ -105,10 +107,11 @@ def _read_folder(folder: Path) -> pd.DataFrame:
 
 
 def validate(df: pd.DataFrame, source: str, columns: dict[str, str] | None = None,
-             row_offset: int = 0) -> NotesRead:
+             row_offset: int = 0, seen: dict | None = None) -> NotesRead:
     """Map columns, check required ones exist, and split rows into notes and rejects.
 
     `row` is the 1-based record number in the input (the header is not counted).
+    `seen` (note_id -> row) carries duplicate detection across the chunks of one export.
     """
     columns = columns or {}
     missing_sources = [f"{k}={v}" for k, v in columns.items() if v not in df.columns]
@@ -132,7 +135,8 @@ def validate(df: pd.DataFrame, source: str, columns: dict[str, str] | None = Non
     pid, nid, ndate, ntype = clean("patient_id"), clean("note_id"), clean("note_date"), clean("note_type")
     file_errors = clean(FILE_ERROR) if FILE_ERROR in df.columns else [""] * n
     texts = [("" if v is None or (isinstance(v, float) and pd.isna(v)) else str(v)) for v in df["text"].tolist()]
-    keep, rejects, seen = [], [], {}
+    keep, rejects = [], []
+    seen = {} if seen is None else seen
     for k in range(n):
         reason = col = None
         date = parse_date(ndate[k]) if ndate[k] else None
@@ -159,8 +163,84 @@ def validate(df: pd.DataFrame, source: str, columns: dict[str, str] | None = Non
 
 
 def read_notes(path: str | Path, columns: dict[str, str] | None = None) -> NotesRead:
-    """Read and validate a note export."""
+    """Read and validate a whole note export in memory."""
     return validate(read_table(path), str(path), columns)
+
+
+class Chunk(NamedTuple):
+    frame: pd.DataFrame
+    row_offset: int     # rows before this chunk
+    bytes_done: int     # input bytes consumed so far (for progress)
+
+
+class _CountingReader(io.RawIOBase):
+    """A binary file that counts the bytes read from it, so progress can follow the input."""
+
+    def __init__(self, f):
+        self.f, self.count = f, 0
+
+    def readable(self):
+        return True
+
+    def readinto(self, b):
+        n = self.f.readinto(b)
+        self.count += n or 0
+        return n
+
+    def close(self):
+        self.f.close()
+        super().close()
+
+
+def input_size(path: str | Path) -> int:
+    """Bytes of input, for a progress bar's total."""
+    path = Path(path)
+    if path.is_dir():
+        return sum(p.stat().st_size for p in path.iterdir() if p.is_file())
+    return path.stat().st_size if path.exists() else 0
+
+
+def iter_chunks(path: str | Path, chunk_size: int = 5000) -> Iterator[Chunk]:
+    """The export as all-string DataFrames of at most `chunk_size` rows, streamed: memory stays bounded."""
+    path = Path(path)
+    if not path.exists():
+        raise InputError(f"{path}: no such file or folder")
+    if path.is_dir():
+        yield Chunk(read_table(path), 0, input_size(path))
+        return
+    fmt = _format(path)
+    offset = 0
+    if fmt == "parquet":
+        import pyarrow.parquet as pq
+        try:
+            pf = pq.ParquetFile(path)
+            total, per_row = input_size(path), max(pf.metadata.num_rows, 1)
+            for batch in pf.iter_batches(batch_size=chunk_size):
+                df = batch.to_pandas()
+                offset += len(df)
+                yield Chunk(df, offset - len(df), total * offset // per_row)
+        except (OSError, ValueError) as e:
+            raise InputError(f"{path}: cannot be read as parquet: {e.__class__.__name__}") from None
+        return
+    raw = _CountingReader(open(path, "rb"))
+    try:
+        stream = gzip.GzipFile(fileobj=io.BufferedReader(raw)) if path.name.lower().endswith(".gz") else \
+            io.BufferedReader(raw)
+        text = io.TextIOWrapper(stream, encoding="utf-8-sig", newline="")
+        if fmt == "jsonl":
+            reader = pd.read_json(text, lines=True, dtype=False, chunksize=chunk_size)
+        else:
+            reader = pd.read_csv(text, sep="," if fmt == "csv" else "\t", dtype=str, keep_default_na=False,
+                                 na_filter=False, chunksize=chunk_size)
+        for df in reader:
+            offset += len(df)
+            yield Chunk(df, offset - len(df), raw.count)
+    except UnicodeDecodeError as e:
+        raise InputError(f"{path}: not UTF-8 text near byte {raw.count} ({e.reason}); re-export as UTF-8") from None
+    except (ValueError, OSError, EOFError, pd.errors.ParserError) as e:
+        raise InputError(f"{path}: cannot be read as {fmt} after row {offset}: {e.__class__.__name__}") from None
+    finally:
+        raw.close()
 
 
 def read_cases(path: str | Path) -> dict[str, dt.date]:

@@ -12,6 +12,10 @@ from .report import render_report
 from .review import ReviewResult
 
 
+_UMASK = os.umask(0)
+os.umask(_UMASK)
+
+
 class OutputError(OSError):
     """The output folder cannot be written (read-only, full disk, ...)."""
 
@@ -21,6 +25,7 @@ def _atomic(path: Path, write) -> None:
     os.close(fd)
     try:
         write(tmp)
+        os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp makes 0600; give the file the mode any new file would get
         os.replace(tmp, path)
     except BaseException:
         if os.path.exists(tmp):

@@ -31,15 +31,29 @@ def _notes(df: pd.DataFrame) -> list[Note]:
             zip(df["patient_id"], df["note_id"], df["note_date"], df["note_type"], df["text"])]
 
 
-def review_dates(notes: pd.DataFrame, cases: Mapping[str, dt.date] | None,
+def review_dates(latest: Mapping[str, dt.date], cases: Mapping[str, dt.date] | None,
                  review_date: dt.date | None) -> dict[str, dt.date]:
     """Per case: the cases file's date, else the one --review-date, else the patient's latest note date."""
-    latest = notes.groupby("patient_id")["note_date"].max().to_dict() if len(notes) else {}
     if cases:
         return dict(cases)
     if review_date:
         return {p: review_date for p in latest}
-    return latest
+    return dict(latest)
+
+
+def run_record(policy: Policy, rows_read: int, notes_processed: int, rejected: pd.DataFrame,
+               review_df: pd.DataFrame, evidence_df: pd.DataFrame, timings: dict, **extra) -> dict:
+    """run.json: counts in/out/rejected, timings, package version, policy name and hash."""
+    return {
+        "package": "scs-abstract", "version": __version__,
+        "policy": {"name": policy.name, "path": policy.path, "sha256": policy.sha256, "source": policy.source},
+        "counts": {"rows_read": rows_read, "notes_processed": notes_processed, "rows_rejected": len(rejected),
+                   "cases": len(review_df), "mentions": len(evidence_df),
+                   "mentions_used": int(evidence_df["used"].sum()) if len(evidence_df) else 0},
+        "determinations": review_df["determination"].value_counts().to_dict() if len(review_df) else {},
+        "timings_s": {k: round(v, 3) for k, v in timings.items()},
+        **extra,
+    }
 
 
 def review(notes_df: pd.DataFrame, cases: Mapping[str, dt.date] | pd.DataFrame | None = None,
@@ -64,29 +78,26 @@ def review(notes_df: pd.DataFrame, cases: Mapping[str, dt.date] | pd.DataFrame |
     notes = _notes(read.notes)
     mentions = list(extract(notes, patterns_dir))
     t2 = time.perf_counter()
-    dates = review_dates(read.notes, cases, review_date)
+    latest = read.notes.groupby("patient_id")["note_date"].max().to_dict() if len(read.notes) else {}
+    review_df, evidence_df = score_cases(mentions, review_dates(latest, cases, review_date), pol)
+    t3 = time.perf_counter()
+    run = run_record(pol, read.rows_read, len(notes), read.rejected, review_df, evidence_df,
+                     {"validate": t1 - t0, "extract": t2 - t1, "score": t3 - t2})
+    return ReviewResult(review_df, evidence_df, read.rejected.reindex(columns=REJECT_COLUMNS), run)
+
+
+def score_cases(mentions: list, dates: Mapping[str, dt.date], policy: Policy) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Score every case in `dates` from its mentions: the review table and the evidence (with `used`)."""
     by_patient: dict[str, list] = {}
     for m in mentions:
         by_patient.setdefault(m.patient_id, []).append(m)
     rows, evidence = [], []
     for pid in sorted(dates):
         ms = by_patient.get(pid, [])
-        row, used = score_patient(pid, dates[pid], ms, pol)
+        row, used = score_patient(pid, dates[pid], ms, policy)
         rows.append(row)
         evidence += [(m, i in used) for i, m in enumerate(ms)]
-    t3 = time.perf_counter()
-    review_df = _review_frame(rows)
-    evidence_df = _evidence_frame(evidence)
-    run = {
-        "package": "scs-abstract", "version": __version__,
-        "policy": {"name": pol.name, "path": pol.path, "sha256": pol.sha256, "source": pol.source},
-        "counts": {"rows_read": read.rows_read, "notes_processed": len(notes), "rows_rejected": len(read.rejected),
-                   "cases": len(review_df), "mentions": len(evidence_df),
-                   "mentions_used": int(evidence_df["used"].sum()) if len(evidence_df) else 0},
-        "determinations": review_df["determination"].value_counts().to_dict() if len(review_df) else {},
-        "timings_s": {"validate": round(t1 - t0, 3), "extract": round(t2 - t1, 3), "score": round(t3 - t2, 3)},
-    }
-    return ReviewResult(review_df, evidence_df, read.rejected.reindex(columns=REJECT_COLUMNS), run)
+    return _review_frame(rows), _evidence_frame(evidence)
 
 
 def _review_frame(rows: list[dict]) -> pd.DataFrame:

@@ -1,0 +1,45 @@
+"""Batch runs: the review table does not depend on chunk size, worker count or interruptions."""
+import pandas as pd
+import pytest
+
+import pipeline
+from pipeline.batch import WORK_DIR, run_batch
+from pipeline.exports import read_cases, read_table
+from conftest import SAMPLES
+
+
+@pytest.fixture(scope="module")
+def reference():
+    return pipeline.review(read_table(SAMPLES / "notes.csv"), cases=read_cases(SAMPLES / "cases.csv"))
+
+
+@pytest.mark.parametrize("chunk_size, workers", [(1, 1), (7, 1), (10_000, 1), (5, 2)])
+def test_same_review_for_any_chunk_size_and_worker_count(tmp_path, reference, chunk_size, workers):
+    result = run_batch(SAMPLES / "notes.csv", tmp_path, cases=read_cases(SAMPLES / "cases.csv"),
+                       chunk_size=chunk_size, workers=workers, quiet=True)
+    pd.testing.assert_frame_equal(result.review, reference.review)
+    pd.testing.assert_frame_equal(result.evidence, reference.evidence)
+    c = result.run["counts"]
+    assert c["rows_read"] == c["notes_processed"] + c["rows_rejected"] == 77
+
+
+def test_resume_reuses_finished_chunks_and_ends_with_the_same_table(tmp_path, reference, monkeypatch):
+    cases = read_cases(SAMPLES / "cases.csv")
+    run_batch(SAMPLES / "notes.csv", tmp_path, cases=cases, chunk_size=10, quiet=True)
+    chunks = sorted((tmp_path / WORK_DIR).glob("chunk-*.pkl"))
+    assert len(chunks) == 8
+    for p in chunks[4:]:  # as if killed after the fourth chunk
+        p.unlink()
+    import pipeline.batch as batch
+    calls = []
+    original = batch._extract_chunk
+    monkeypatch.setattr(batch, "_extract_chunk", lambda notes, pd_: calls.append(len(notes)) or original(notes, pd_))
+    result = run_batch(SAMPLES / "notes.csv", tmp_path, cases=cases, chunk_size=10, resume=True, quiet=True)
+    assert len(calls) == 4  # only the unfinished chunks were extracted again
+    pd.testing.assert_frame_equal(result.review, reference.review)
+
+
+def test_resume_with_other_options_starts_over(tmp_path):
+    run_batch(SAMPLES / "notes.csv", tmp_path, chunk_size=10, quiet=True)
+    run_batch(SAMPLES / "notes.csv", tmp_path, chunk_size=20, resume=True, quiet=True)
+    assert len(list((tmp_path / WORK_DIR).glob("chunk-*.pkl"))) == 4
