@@ -33,6 +33,7 @@ _MONTH_PATTERNS = [
 ]
 _PART_PATTERN = re.compile(r"\b(winter|early|spring|mid|middle|summer|late|fall|autumn|end)(?:\s+of)?[\s-]+(\d{4})\b", re.I)
 _YEAR_PATTERN = re.compile(r"(?<![\d/.-])((?:19[5-9]|20[0-4])\d)(?![\d/])")
+_SEASON_PATTERN = re.compile(r"\b(?:this\s+past|this|last|past|the\s+past)\s+(winter|spring|summer|fall|autumn)\b", re.I)
 _RELATIVE_PATTERN = re.compile(
     r"\b(?:(last|past|previous)\s+(month|year|week)|(\d{1,2}|a|one|two|three|several|few)\s+(weeks?|months?|years?)\s+ago)\b", re.I)
 _COUNT_WORDS = {"a": 1, "one": 1, "two": 2, "three": 3, "few": 3, "several": 3}
@@ -114,6 +115,10 @@ def find_dates(text: str, ref: dt.date | None = None) -> list[DateMention]:
     for m in _YEAR_PATTERN.finditer(text):
         add(m.start(), m.end(), dt.date(int(m.group(1)), 7, 1), "year")
     if ref is not None:
+        for m in _SEASON_PATTERN.finditer(text):  # "this past spring": the latest spring up to the note
+            month, day = YEAR_PARTS[m.group(1).lower()]
+            d = dt.date(ref.year, month, day)
+            add(m.start(), m.end(), d if d <= ref else d.replace(year=ref.year - 1), "part")
         for m in _RELATIVE_PATTERN.finditer(text):
             if m.group(1):
                 unit, n = m.group(2).lower(), 1

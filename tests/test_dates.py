@@ -26,6 +26,8 @@ def test_parse_date(text, expected):
     ("back in 2019", D(2019, 7, 1), "year"),
     ("finishing last month", D(2025, 2, 10), "relative"),
     ("two weeks ago", D(2025, 2, 24), "relative"),
+    ("this past spring", D(2024, 4, 15), "part"),
+    ("last winter", D(2025, 1, 15), "part"),
 ])
 def test_find_dates(text, date, precision):
     found = find_dates(text, ref=D(2025, 3, 10))

@@ -72,6 +72,9 @@ TRIAL_NOTE = "SCS Trial Follow-up"
     ("Foot pain VAS 7 -> 2 with the trial system.", 71.4),
     ("Relief of approximately 65 percent with the stimulator.", 65),
     ("Overall relief estimated at about 20% for the week.", 20),
+    ("She reports seventy percent relief with the stimulator.", 70),
+    ("Back pain went from 8 to 2 with the stimulator.", 75),
+    ("Pain score dropped from 6 to 3 on the trial.", 50),
 ])
 def test_trial_relief_values(nlp, text, value):
     ms = counted(mentions(nlp, text, "trial", note_type=TRIAL_NOTE), "relief")
@@ -128,6 +131,8 @@ def test_pt_date_ranges(nlp, text, first, last, weeks):
      "2025-05-16"),
     ("Completed 10 weeks of PT in early 2022 with little change.", 10, "2022-02-15"),
     ("Did 3 months of formal PT last year.", 13, "2024-06-16"),
+    ("She completed eight weeks of physical therapy this spring.", 8, "2025-04-15"),
+    ("He did six weeks of formal PT this past fall.", 6, "2024-10-15"),
 ])
 def test_pt_stated_durations(nlp, text, weeks, date):
     ms = counted(mentions(nlp, text, "pt", date="2025-06-16"), "stated_duration")

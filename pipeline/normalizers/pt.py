@@ -13,7 +13,7 @@ import re
 from ..dates import find_date_ranges, find_dates
 from ..records import Finding, Note, Target
 from . import normalizer, note_extractor
-from .values import gap_ok
+from .values import gap_ok, words_to_digits_around
 
 _DURATION = re.compile(
     r"(?<![x×]\s)(?<![x×])\b(?P<n>\d{1,2}(?:\.\d)?)[\s-]*(?P<unit>weeks?|wks?|months?|mos?)\b(?!\s*/)", re.I)
@@ -35,10 +35,12 @@ def _time_reference(t: Target):
 def normalize_pt(t: Target) -> list[Finding]:
     s = t.sentence
     ranges = find_date_ranges(s, t.note_date)
+    a0, a1 = t.start - t.sent_start, t.end - t.sent_start
+    written = s
+    s, a0, a1 = words_to_digits_around(s, a0, a1)  # "completed eight weeks of PT"
     if ranges:
         return [Finding("service_range", round((r.last - r.first).days / 7, 1), "weeks", r.first, r.last,
                         t.sent_start + r.start, t.sent_start + r.end) for r in ranges]
-    a0, a1 = t.start - t.sent_start, t.end - t.sent_start
     if _COMPLETED.search(s):
         for m in _DURATION.finditer(s):
             gap = s[m.end():a0] if m.end() <= a0 else s[a1:m.start()] if m.start() >= a1 else ","
@@ -47,8 +49,9 @@ def normalize_pt(t: Target) -> list[Finding]:
                 continue
             n = float(m.group("n"))
             weeks = n if m.group("unit").lower().startswith("w") else round(n * WEEKS_PER_MONTH, 1)
+            span = (m.start(), m.end()) if s == written else (a0, a1)
             return [Finding("stated_duration", weeks, "weeks", _time_reference(t) or t.note_date,
-                            start=t.sent_start + m.start(), end=t.sent_start + m.end())]
+                            start=t.sent_start + span[0], end=t.sent_start + span[1])]
     return [Finding("mention", date=_time_reference(t))]
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from ..records import Finding, Target
 from . import normalizer
-from .values import gap_ok, percents, score_pairs
+from .values import gap_ok, percents, score_pairs, words_to_digits_around
 
 NEAR = 30  # characters between the relief word and its number
 
@@ -21,6 +21,8 @@ def normalize_trial_relief(t: Target) -> list[Finding]:
     if t.has("TEMPLATE_BLANK"):
         return [Finding("template_blank")]
     s, a0, a1 = t.sentence, t.start - t.sent_start, t.end - t.sent_start
+    written = s
+    s, a0, a1 = words_to_digits_around(s, a0, a1)  # "seventy percent relief"
     candidates = []
     for n in percents(s) + score_pairs(s):
         if n.start <= a0 < n.end or n.start < a1 <= n.end:  # the target is the number itself (a score pair)
@@ -32,6 +34,8 @@ def normalize_trial_relief(t: Target) -> list[Finding]:
     if not candidates:
         return [Finding("mention")]
     _, n = min(candidates)
+    if s != written:  # offsets into the converted text: keep the matched words' own span
+        n = n._replace(start=a0, end=a1)
     start, end = t.sent_start + n.start, t.sent_start + n.end
     return [Finding(_attribution(t, start, end), n.value, "%", start=min(start, t.start), end=max(end, t.end))]
 

@@ -21,6 +21,12 @@ def words_to_digits(text: str) -> str:
         return text
 
 
+def words_to_digits_around(text: str, start: int, end: int) -> tuple[str, int, int]:
+    """Number words written as digits on both sides of the span [start, end), and where the span now sits."""
+    before, after = words_to_digits(text[:start]), words_to_digits(text[end:])
+    return before + text[start:end] + after, len(before), len(before) + end - start
+
+
 class Number(NamedTuple):
     value: float
     start: int
@@ -61,7 +67,7 @@ def score_pairs(text: str) -> list[Number]:
             continue
         if not (m.group("a10") or m.group("b10") or _SCORE_CUE.search(text[:m.start()])):
             continue
-        out.append(Number(round((a - b) / a * 100, 1), m.start(), m.end()))
+        out.append(Number(max(round((a - b) / a * 100, 1), 0.0), m.start(), m.end()))  # worse pain: no relief
     return out
 
 
