@@ -598,6 +598,16 @@ def run_cli(args) -> int:
         return EXIT_FAILED
 
 
+def policy_beside(review_path: Path) -> dict | None:
+    """The policy the review was scored with, from the run.json written beside review.csv."""
+    run_json = Path(review_path).parent / "run.json"
+    try:
+        policy = json.loads(run_json.read_text(encoding="utf-8")).get("policy")
+    except (OSError, ValueError, AttributeError):
+        return None
+    return {k: policy.get(k) for k in ("name", "source", "sha256")} if isinstance(policy, dict) else None
+
+
 def _run_pipeline(args, out: Path) -> Path:
     from .dates import parse_date
     from .exports import InputError, parse_column_map, read_cases, read_table
@@ -653,7 +663,8 @@ def _audit_cli(args) -> int:
     for n in notes:
         print(f"scs-abstract audit: {n}", file=sys.stderr)
     inputs = {"gold": str(args.gold), "review": str(review_path), "evidence": str(ev_path) if ev_path else None,
-              "notes": str(args.notes) if args.notes else None, "cases": str(args.cases) if args.cases else None}
+              "notes": str(args.notes) if args.notes else None, "cases": str(args.cases) if args.cases else None,
+              "policy": policy_beside(review_path)}
     write_audit(result, out, inputs, args.min_agreement)
     print("\n".join(field_lines(result.agreement)))
     print(summary_line(result))

@@ -103,7 +103,9 @@ def _summary_items(result, inputs: dict, min_agreement: float | None) -> list[st
     from .audit import summary_line
 
     s = result.summary
-    items = [f"gold: {inputs.get('gold')}", f"review: {inputs.get('review')}",
+    policy = inputs.get("policy") or {}
+    items = [f"policy: {policy.get('name')} ({policy.get('source')})" if policy else "policy: unknown (no run.json)",
+             f"gold: {inputs.get('gold')}", f"review: {inputs.get('review')}",
              f"evidence: {inputs.get('evidence') or 'none found'}",
              f"cases: {s['gold_cases']} in gold, {s['review_cases']} in review, "
              f"{len(s['missing_from_review'])} gold case(s) missing from the review, "

@@ -460,3 +460,14 @@ def test_qa_notebook_runs(monkeypatch):
     text = "\n".join(o.get("text", "") + o.get("data", {}).get("text/plain", "") for o in outputs)
     assert re.search(r"determination \d+/\d+ \(\d+\.\d%\) fields", text)
     assert "criteria_met" in text and "indication_status" in text
+
+
+def test_audit_names_the_policy_the_review_was_scored_with(tmp_path):
+    root = Path(__file__).resolve().parents[1] / "data" / "samples"
+    code = main(["audit", "--gold", str(root / "gold_review.csv"), "--notes", str(root / "notes.csv"),
+                 "--cases", str(root / "cases.csv"), "--out", str(tmp_path)])
+    assert code == 0
+    policy = json.loads((tmp_path / "metrics.json").read_text())["inputs"]["policy"]
+    assert policy["name"] == "scs-permanent" and len(policy["sha256"]) == 64
+    assert "policy: scs-permanent" in (tmp_path / "report.md").read_text()
+    assert "policy: scs-permanent" in (tmp_path / "report.html").read_text()
