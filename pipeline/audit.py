@@ -609,18 +609,14 @@ def policy_beside(review_path: Path) -> dict | None:
 
 
 def _run_pipeline(args, out: Path) -> Path:
-    from .dates import parse_date
+    from .cli import review_date_option
     from .exports import InputError, parse_column_map, read_cases, read_table
     from .outputs import OutputError, write_outputs
     from .policy import PolicyError, load_policy
     from .review import review
 
     columns = parse_column_map(args.column)
-    review_date = None
-    if args.review_date:
-        review_date = parse_date(args.review_date)
-        if review_date is None:
-            raise InputError(f"--review-date {args.review_date!r}: not a date (use YYYY-MM-DD)")
+    review_date = review_date_option(args.review_date)
     try:
         policy = load_policy(args.policy)
     except PolicyError as e:

@@ -51,11 +51,22 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
+def review_date_option(value: str | None):
+    """--review-date as a date (None when not given); a bad value is an input error."""
+    from .dates import parse_date
+    from .exports import InputError
+    if not value:
+        return None
+    d = parse_date(value)
+    if d is None:
+        raise InputError(f"--review-date {value!r}: not a date (use YYYY-MM-DD)")
+    return d
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if getattr(args, "func", None):
         return args.func(args)
-    from .dates import parse_date
     from .batch import clear_checkpoints, run_batch
     from .exports import InputError, parse_column_map, read_cases
     from .outputs import OutputError, write_outputs
@@ -63,11 +74,7 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         columns = parse_column_map(args.column)
-        review_date = None
-        if args.review_date:
-            review_date = parse_date(args.review_date)
-            if review_date is None:
-                raise InputError(f"--review-date {args.review_date!r}: not a date (use YYYY-MM-DD)")
+        review_date = review_date_option(args.review_date)
         if args.workers < 1 or args.chunk_size < 1:
             raise InputError("--workers and --chunk-size must be at least 1")
         policy = load_policy(args.policy)

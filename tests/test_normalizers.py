@@ -3,17 +3,10 @@ import datetime as dt
 
 import pytest
 
-from pipeline.extract import mentions_from_doc, classify_note
-from conftest import make_note
+from conftest import counted, make_note, mentions_of
 
 
-def mentions(nlp, text, criterion, note_type="Pain Management Progress Note", date="2025-03-10"):
-    note = make_note(text, note_type=note_type, date=date)
-    return [m for m in mentions_from_doc(nlp(note.text), note, classify_note(note)) if m.criterion == criterion]
-
-
-def counted(ms, label):
-    return [m for m in ms if m.label == label and not (m.negated or m.hypothetical or m.family)]
+mentions = mentions_of
 
 
 # --- ODI ----------------------------------------------------------------------

@@ -4,19 +4,12 @@ import datetime as dt
 
 import pytest
 
-from conftest import make_note
-from pipeline.extract import classify_note, mentions_from_doc
+from conftest import counted, mentions_of
 
 TRIAL_NOTE = "SCS Trial Follow-up"
 
 
-def mentions(nlp, text, criterion, note_type="Pain Management Progress Note", date="2025-03-10"):
-    note = make_note(text, note_type=note_type, date=date)
-    return [m for m in mentions_from_doc(nlp(note.text), note, classify_note(note)) if m.criterion == criterion]
-
-
-def counted(ms, label):
-    return [m for m in ms if m.label == label and not (m.negated or m.hypothetical or m.family)]
+mentions = mentions_of
 
 
 # --- trial length ----------------------------------------------------------------------------------------
