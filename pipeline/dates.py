@@ -82,10 +82,15 @@ def _parse_day(text: str) -> dt.date | None:
     return d
 
 
-def find_dates(text: str, ref: dt.date | None = None) -> list[DateMention]:
+_YEARLESS = re.compile(r"(?<![\d/.-])(\d{1,2})/(\d{1,2})(?![\d/])")
+
+
+def find_dates(text: str, ref: dt.date | None = None, yearless: bool = False) -> list[DateMention]:
     """Every date in `text`, most precise reading first where spans overlap, in text order.
 
-    `ref` (the note's date) resolves relative expressions such as "last month".
+    `ref` (the note's date) resolves relative expressions such as "last month". With
+    `yearless`, "6/2" is read as the latest June 2 up to `ref`: only for sentences where a
+    bare m/d can only be a date (it is also how pain scores are written: "7/10").
     """
     found: list[DateMention] = []
     taken: list[tuple[int, int]] = []
@@ -114,6 +119,13 @@ def find_dates(text: str, ref: dt.date | None = None) -> list[DateMention]:
         add(m.start(), m.end(), dt.date(int(m.group(2)), month, day), "part")
     for m in _YEAR_PATTERN.finditer(text):
         add(m.start(), m.end(), dt.date(int(m.group(1)), 7, 1), "year")
+    if ref is not None and yearless:
+        for m in _YEARLESS.finditer(text):
+            try:
+                d = dt.date(ref.year, int(m.group(1)), int(m.group(2)))
+            except ValueError:
+                continue
+            add(m.start(), m.end(), d if d <= ref else d.replace(year=ref.year - 1), "day")
     if ref is not None:
         for m in _SEASON_PATTERN.finditer(text):  # "this past spring": the latest spring up to the note
             month, day = YEAR_PARTS[m.group(1).lower()]

@@ -18,7 +18,7 @@ _VALUE = re.compile(
     r"(?P<cmp>>\s*=?|≥|<\s*=?|≤|\bat least\b|\bgreater than\b|\bless than\b|\bbelow\b|\babove\b|\bover\b|\bunder\b)?\s*"
     r"(?P<num>\d{1,3}(?:\.\d+)?)(?:\s*(?:(?P<raw>/\s*50\b|out of 50\b)|(?P<hund>/\s*100\b|out of 100\b)|(?P<pct>%|percent)))?",
     re.I)
-MAX_GAP = 40  # characters of words allowed between "ODI" and its number
+MAX_GAP = 60  # characters of words allowed between "ODI" and its number ("...form today, which came out at 30%")
 
 
 @normalizer("ODI", criterion="odi")

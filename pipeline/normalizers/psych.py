@@ -17,7 +17,7 @@ PLANNED = ("PLANNED", "HYPOTHETICAL", "REQUIREMENT")
 
 
 def _evaluation_date(t: Target):
-    dates = [d.date for d in find_dates(t.sentence, t.note_date)
+    dates = [d.date for d in find_dates(t.sentence, t.note_date, yearless=True)
              if d.precision in ("day", "month") and d.date <= t.note_date]
     return dates[0] if dates else t.note_date
 

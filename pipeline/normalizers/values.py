@@ -53,13 +53,15 @@ def percents(text: str) -> list[Number]:
 
 
 SCORE_PAIR = re.compile(
-    r"(?:from\s+)?(?P<a>\d{1,2}(?:\.\d)?)(?P<a10>\s*/\s*10)?\s*(?:->|-->|→|=>|to|down\s+to|-\s*>)\s*>?\s*"
-    r"(?P<b>\d{1,2}(?:\.\d)?)(?P<b10>\s*/\s*10)?(?![\d/])", re.I)
+    r"(?:from\s+)?(?:an?\s+)?(?P<a>\d{1,2}(?:\.\d)?)(?P<a10>\s*/\s*10)?\s*(?:->|-->|→|=>|to|down\s+to|-\s*>)\s*>?\s*"
+    r"(?:an?\s+)?(?P<b>\d{1,2}(?:\.\d)?)(?P<b10>\s*/\s*10)?(?![\d/])", re.I)
+# a 0-100 mm visual analogue scale: "VAS 70 mm at baseline to 20 mm"
+MM_PAIR = re.compile(r"(?P<a>\d{1,3})\s*mm\b[^.;\d]{0,30}?(?:->|-->|→|=>|\bto\b)\s*(?P<b>\d{1,3})\s*mm\b", re.I)
 _SCORE_CUE = re.compile(r"\b(VAS|NRS|pain|scores?|rating)\b[^.;\d]{0,25}$", re.I)
 
 
 def score_pairs(text: str) -> list[Number]:
-    """Pain scores before/after on a 0-10 scale, as percent relief: (before - after) / before * 100."""
+    """Pain scores before/after (0-10, or a 0-100 mm VAS), as percent relief: (before - after) / before * 100."""
     out = []
     for m in SCORE_PAIR.finditer(text):
         a, b = float(m.group("a")), float(m.group("b"))
@@ -68,6 +70,10 @@ def score_pairs(text: str) -> list[Number]:
         if not (m.group("a10") or m.group("b10") or _SCORE_CUE.search(text[:m.start()])):
             continue
         out.append(Number(max(round((a - b) / a * 100, 1), 0.0), m.start(), m.end()))  # worse pain: no relief
+    for m in MM_PAIR.finditer(text):
+        a, b = float(m.group("a")), float(m.group("b"))
+        if 0 < a <= 100 and b <= 100:
+            out.append(Number(max(round((a - b) / a * 100, 1), 0.0), m.start(), m.end()))
     return out
 
 
