@@ -68,6 +68,11 @@ TRIAL_NOTE = "SCS Trial Follow-up"
     ("She reports seventy percent relief with the stimulator.", 70),
     ("Back pain went from 8 to 2 with the stimulator.", 75),
     ("Pain score dropped from 6 to 3 on the trial.", 50),
+    ("He describes his usual pain going from a 9 to a 4 with the stimulator on.", 55.6),
+    ("PAIN VAS 70 MM AT BASELINE TO 20 MM ON DAY 6 WITH STIM ON.", 71.4),
+    ("VAS 80 mm -> 30 mm during trial.", 62.5),
+    ("PT REPORTS 60-75% REDUCTION IN PAIN DURING TRIAL, MOSTLY R LEG.", 60),
+    ("Pt feels about sixty percent better overall with the trial.", 60),
 ])
 def test_trial_relief_values(nlp, text, value):
     ms = counted(mentions(nlp, text, "trial", note_type=TRIAL_NOTE), "relief")
@@ -176,6 +181,9 @@ PSYCH_NOTE = "Behavioral Medicine - Pre-SCS Psychological Evaluation"
     ("Defer SCS at this time; she is not cleared until the depression is treated.", "not_cleared"),
     ("Active opioid use disorder; recommend treatment before SCS.", "not_cleared"),
     ("Not cleared for permanent implantation at this time.", "not_cleared"),
+    ("SCS is not recommended to proceed until sober for 6 months.", "not_cleared"),
+    ("We recommend against proceeding with permanent SCS at this time.", "not_cleared"),
+    ("From a psychological standpoint she is ok to proceed with the trial.", "cleared"),
 ])
 def test_psych_outcomes_in_an_evaluation(nlp, text, label):
     ms = mentions(nlp, text, "psych", note_type=PSYCH_NOTE)
