@@ -26,25 +26,28 @@ FAMILY_SECTIONS = {"family_history"}
 
 
 @lru_cache(maxsize=4)
-def load_note_classes(patterns_dir: str | None = None) -> tuple[tuple[str, re.Pattern, re.Pattern], ...]:
-    """Note classes (PT visit, psych evaluation, SCS trial) from `note_classes.json`."""
+def load_note_classes(patterns_dir: str | None = None) -> tuple[tuple, ...]:
+    """Note classes (PT visit, psych evaluation, SCS trial, SCS context) from `note_classes.json`:
+    each matched on the note type, the first lines, or (`text`) anywhere in the note."""
     path = Path(patterns_dir or default_patterns_dir()) / "note_classes.json"
     with open(path, encoding="utf-8") as f:
         data = json.load(f)
     out = []
     for item in data["note_classes"]:
-        unknown = set(item) - {"name", "description", "note_type", "header"}
+        unknown = set(item) - {"name", "description", "note_type", "header", "text"}
         if unknown:
             raise ValueError(f"{path}: note class {item.get('name')!r} has unknown keys {sorted(unknown)}")
-        out.append((item["name"], re.compile(item["note_type"], re.I), re.compile(item["header"], re.I | re.M)))
+        out.append((item["name"], *(re.compile(item[k], re.I | re.M) if item.get(k) else None
+                                    for k in ("note_type", "header", "text"))))
     return tuple(out)
 
 
 def classify_note(note: Note, patterns_dir: str | None = None) -> frozenset:
     """The classes a note belongs to, from its note_type or its first lines."""
     header = "\n".join(line for line in note.text[:400].splitlines()[:3])
-    return frozenset(name for name, by_type, by_header in load_note_classes(patterns_dir)
-                     if by_type.search(note.note_type or "") or by_header.search(header))
+    return frozenset(name for name, by_type, by_header, by_text in load_note_classes(patterns_dir)
+                     if (by_type and by_type.search(note.note_type or "")) or (by_header and by_header.search(header))
+                     or (by_text and by_text.search(note.text)))
 
 
 def _target(ent, note: Note, classes: frozenset) -> Target:

@@ -86,6 +86,8 @@ def test_trial_relief_values(nlp, text, value):
     "The second lumbar sympathetic block gave about 40% relief that lasted a day.",
     "Hydrocodone (pt says it gives about 30% relief for a few hours).",
     "By comparison, his ESI last year gave only ~30% relief for 2 weeks.",
+    "The patient had percutaneous InterStim trial in the office with over 70% improvement in her urgency.",
+    "A trial of gabapentin gave about 40% relief.",
 ])
 def test_trial_relief_distractors(nlp, text):
     ms = mentions(nlp, text, "trial", note_type=TRIAL_NOTE)
@@ -170,6 +172,7 @@ def test_pt_visit_note_is_a_date_of_service(nlp):
 
 # --- psych --------------------------------------------------------------------------
 PSYCH_NOTE = "Behavioral Medicine - Pre-SCS Psychological Evaluation"
+SCS = "Candidate for a spinal cord stimulator.\n"  # the evaluation must be for SCS
 
 
 @pytest.mark.parametrize("text, label", [
@@ -186,7 +189,7 @@ PSYCH_NOTE = "Behavioral Medicine - Pre-SCS Psychological Evaluation"
     ("From a psychological standpoint she is ok to proceed with the trial.", "cleared"),
 ])
 def test_psych_outcomes_in_an_evaluation(nlp, text, label):
-    ms = mentions(nlp, text, "psych", note_type=PSYCH_NOTE)
+    ms = mentions(nlp, SCS + text, "psych", note_type=PSYCH_NOTE)
     assert {m.label for m in ms if m.label in ("cleared", "not_cleared", "pending")} == {label}
 
 
@@ -199,8 +202,17 @@ def test_psych_outcomes_in_an_evaluation(nlp, text, label):
     ("Psych eval to be scheduled.", "pending"),
 ])
 def test_psych_in_other_notes(nlp, text, label):
-    ms = mentions(nlp, text, "psych")
+    ms = mentions(nlp, SCS + text, "psych")
     assert {m.label for m in ms if m.label in ("cleared", "not_cleared", "pending")} == {label}
+
+
+@pytest.mark.parametrize("text", [
+    "Psychology evaluation before bariatric surgery: she is cleared to proceed.",
+    "Referred for neuropsychological evaluation of memory complaints.",
+])
+def test_psych_evaluations_for_something_other_than_scs(nlp, text):
+    ms = mentions(nlp, text, "psych", note_type="Psychology Evaluation")
+    assert not [m for m in ms if m.label in ("cleared", "not_cleared", "pending")]
 
 
 @pytest.mark.parametrize("text", [
@@ -210,14 +222,16 @@ def test_psych_in_other_notes(nlp, text, label):
     "Good candidate for skilled PT.",
     "Candidate for SCS trial once PT and psych are complete.",
     "PHQ-9: 3 (minimal).",
+    "He will see mental health, and pulmonary clearance by Dr. Y.",
+    "Cardiac clearance obtained from cardiology.",
 ])
 def test_psych_distractors(nlp, text):
-    ms = mentions(nlp, text, "psych")
+    ms = mentions(nlp, SCS + text, "psych")
     assert not [m for m in ms if m.label in ("cleared", "not_cleared")]
 
 
 def test_psych_outcome_dated_to_the_evaluation_it_cites(nlp):
-    ms = mentions(nlp, "This re-evaluation supersedes the deferral of 09/16/2024. She is cleared for SCS.",
+    ms = mentions(nlp, SCS + "This re-evaluation supersedes the deferral of 09/16/2024. She is cleared for SCS.",
                   "psych", note_type=PSYCH_NOTE, date="2025-04-21")
     cleared = [m for m in ms if m.label == "cleared"]
     assert cleared and cleared[0].date == dt.date(2025, 4, 21)
@@ -242,6 +256,8 @@ def test_indication_found(nlp, text):
     "No history of spine surgery.",
     "Complex regional pain syndrome type I after ankle ORIF.",
     "PSH: CABG x3 2018, R TKA 2020.",
+    "Yesterday she underwent an anterior cervical discectomy and fusion at C5-C6 for neck pain.",
+    "He denied any previous history of back pain or back surgeries.",
 ])
 def test_indication_absent(nlp, text):
     ms = mentions(nlp, text, "indication")

@@ -2,7 +2,8 @@
 
 An outcome word counts in a psychological evaluation note, or in any note when
 the sentence names the psychological/behavioral evaluation ("Psych clearance
-obtained"). Negation flips it: "no psychological contraindications" clears,
+obtained"), and only in a note that speaks of spinal cord stimulation: the
+evaluation must be for SCS, not for bariatric surgery or a memory work-up. Negation flips it: "no psychological contraindications" clears,
 "not cleared" / "not a candidate" do not. A planned, referred or scheduled
 evaluation is `pending`. An outcome that refers to an earlier dated evaluation
 ("supersedes the deferral of 09/16/2024") is dated to that evaluation.
@@ -24,6 +25,8 @@ def _evaluation_date(t: Target):
 
 @normalizer("PSYCH_EVAL", criterion="psych")
 def normalize_psych_eval(t: Target) -> list[Finding]:
+    if "scs_context" not in t.note_classes:
+        return []  # a psychological evaluation for something else (bariatric surgery, dementia work-up)
     if t.has(*PLANNED):
         return [Finding("pending", date=t.note_date)]
     return [Finding("mention", date=t.note_date)]
@@ -31,7 +34,7 @@ def normalize_psych_eval(t: Target) -> list[Finding]:
 
 @normalizer("PSYCH_OUTCOME", criterion="psych")
 def normalize_psych_outcome(t: Target) -> list[Finding]:
-    if not (t.has("PSYCH_CUE") or "psych_eval" in t.note_classes):
+    if not (t.has("PSYCH_CUE") or "psych_eval" in t.note_classes) or "scs_context" not in t.note_classes:
         return []
     negated = t.has("NEGATED_EXISTENCE")
     if t.metadata.get("only_negated") and not negated:
