@@ -5,6 +5,11 @@ extracted (the per-note work, no patient context needed); a finished chunk's
 mentions are saved under OUT/.work/ so an interrupted run resumes from its last
 finished chunk. When every chunk is done, mentions are grouped by patient and
 scored. The review table does not depend on the chunk size or the worker count.
+
+Memory stays bounded by the chunk size while reading and extracting: a finished
+chunk's mentions live in its checkpoint file, not in memory. Scoring reads them
+back one range of patients at a time (at most BUCKET_MENTIONS mentions at once);
+the review and evidence tables it returns are what stays.
 """
 from __future__ import annotations
 
@@ -31,12 +36,14 @@ from .records import Mention, Note
 from .review import ReviewResult, review_dates, run_record, score_cases
 
 WORK_DIR = ".work"
+BUCKET_MENTIONS = 200_000  # mentions scored at a time (a range of patients)
+TASK_NOTES = 500           # notes per task sent to a worker process (a chunk is split into tasks)
 
 
 class ChunkResult(NamedTuple):
     """What a finished chunk leaves behind: everything scoring needs, and no note text but the evidence."""
     index: int
-    mentions: list
+    mentions: list  # in a checkpoint file; in a run's in-memory summary, just their count
     rejected: pd.DataFrame
     rows_read: int
     notes_processed: int
@@ -65,6 +72,12 @@ def clear_checkpoints(out_dir: str | Path) -> None:
 
 def _extract_chunk(notes: list[Note], patterns_dir: str | None) -> list[Mention]:
     return list(extract(notes, patterns_dir))
+
+
+def _tasks(notes: list[Note], workers: int) -> list[list[Note]]:
+    """A chunk's notes cut into tasks of about TASK_NOTES, so the workers stay evenly busy to the end."""
+    n = max(1, min(TASK_NOTES, -(-len(notes) // workers)))
+    return [notes[k:k + n] for k in range(0, len(notes), n)] or [[]]
 
 
 def _warm(patterns_dir: str | None) -> None:
@@ -118,15 +131,19 @@ def run_batch(notes_path: str | Path, out_dir: str | Path, *, cases: Mapping[str
         shutil.rmtree(work, ignore_errors=True)
         work.mkdir(parents=True, exist_ok=True)
         manifest.write_text(json.dumps(fingerprint, indent=1))
-    results = dict(_run_chunks(notes_path, work, columns, patterns_dir, chunk_size, workers, quiet))
-    ordered = [results[i] for i in sorted(results)]
-    t1 = time.perf_counter()
+    # keep only each chunk's summary in memory; its mentions are in its checkpoint file
+    summaries: dict[int, ChunkResult] = {}
     latest: dict = {}
-    for r in ordered:
+    for i, r in _run_chunks(notes_path, work, columns, patterns_dir, chunk_size, workers, quiet):
+        summaries[i] = r._replace(mentions=len(r.mentions), latest_note={})
         for p, d in r.latest_note.items():
-            latest[p] = max(d, latest.get(p, d))
-    mentions = [m for r in ordered for m in r.mentions]
-    review_df, evidence_df = score_cases(mentions, review_dates(latest, cases, review_date), pol)
+            if p not in latest or d > latest[p]:
+                latest[p] = d
+    ordered = [summaries[i] for i in sorted(summaries)]
+    t1 = time.perf_counter()
+    dates = review_dates(latest, cases, review_date)
+    del latest
+    review_df, evidence_df = _score(work, ordered, dates, pol)
     rejected = pd.concat([r.rejected for r in ordered if len(r.rejected)] or [pd.DataFrame(columns=REJECT_COLUMNS)],
                          ignore_index=True)
     t2 = time.perf_counter()
@@ -134,6 +151,46 @@ def run_batch(notes_path: str | Path, out_dir: str | Path, *, cases: Mapping[str
                      review_df, evidence_df, {"read_extract": t1 - t0, "score": t2 - t1},
                      chunks=len(ordered), chunk_size=chunk_size, workers=workers)
     return ReviewResult(review_df, evidence_df, rejected.reindex(columns=REJECT_COLUMNS), run)
+
+
+def _chunk_mentions(work: Path, i: int) -> list[Mention]:
+    return pickle.loads((work / f"chunk-{i:06d}.pkl").read_bytes()).mentions
+
+
+def _score(work: Path, chunks: list[ChunkResult], dates: Mapping[str, dt.date], pol: Policy):
+    """`review.score_cases` over the checkpointed mentions, one range of patients at a time.
+
+    The cases are cut into ranges of sorted patient ids, so the ranges' evidence, one
+    after the other, is in the order `score_cases` gives; the review rows are collected
+    and framed once, so the table (columns, dtypes) is the one `score_cases` makes.
+    """
+    total = sum(r.mentions for r in chunks)
+    n_buckets = max(1, -(-total // BUCKET_MENTIONS))
+    if n_buckets == 1:
+        return score_cases([m for r in chunks for m in _chunk_mentions(work, r.index)], dates, pol)
+    from .review import _evidence_frame, _review_frame
+    from .scoring import score_patient
+    pids = sorted(dates)
+    size = -(-len(pids) // n_buckets) or 1
+    bucket_of = {p: k // size for k, p in enumerate(pids)}
+    rows, frames = [], []
+    for b in range(-(-len(pids) // size)):
+        by_patient: dict[str, list] = {}
+        for r in chunks:
+            for m in _chunk_mentions(work, r.index):
+                if bucket_of.get(m.patient_id) == b:
+                    by_patient.setdefault(m.patient_id, []).append(m)
+        evidence = []
+        for pid in pids[b * size:(b + 1) * size]:
+            ms = by_patient.get(pid, [])
+            row, used = score_patient(pid, dates[pid], ms, pol)
+            rows.append(row)
+            evidence += [(m, i in used) for i, m in enumerate(ms)]
+        del by_patient
+        if evidence:
+            frames.append(_evidence_frame(evidence))
+    evidence_df = pd.concat(frames, ignore_index=True) if frames else _evidence_frame([])
+    return _review_frame(rows), evidence_df
 
 
 def _chunk_notes(chunks: Iterable, source: str, columns) -> Iterable[tuple[int, int, list[Note], object]]:
@@ -180,7 +237,8 @@ def _run_chunks(notes_path: Path, work: Path, columns, patterns_dir, chunk_size:
                     progress.update(len(notes), done_bytes)
                     yield i, pickle.loads(path.read_bytes())
                     continue
-                pending[i] = (pool.submit(_extract_chunk, notes, patterns_dir), notes, read, done_bytes)
+                futures = [pool.submit(_extract_chunk, task, patterns_dir) for task in _tasks(notes, workers)]
+                pending[i] = (futures, notes, read, done_bytes)
                 while len(pending) >= 2 * workers:  # bounded: at most two chunks per worker in memory
                     yield _finish(pending, min(pending), work, progress)
             while pending:
@@ -190,8 +248,8 @@ def _run_chunks(notes_path: Path, work: Path, columns, patterns_dir, chunk_size:
 
 
 def _finish(pending: dict, i: int, work: Path, progress: Progress):
-    future, notes, read, done_bytes = pending.pop(i)
-    result = _summary(i, notes, read, future.result())
+    futures, notes, read, done_bytes = pending.pop(i)
+    result = _summary(i, notes, read, [m for f in futures for m in f.result()])
     _save(work / f"chunk-{i:06d}.pkl", result)
     progress.update(len(notes), done_bytes)
     return i, result

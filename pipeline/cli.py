@@ -39,6 +39,11 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--resume", action="store_true",
                      help="continue an interrupted run from its last finished chunk (same input, options and rules)")
     run.add_argument("--quiet", action="store_true", help="no progress bar (it is shown only on a terminal anyway)")
+    run.add_argument("--scheduler", metavar="ADDRESS", default=None,
+                     help="run on a Dask cluster: the dask.distributed scheduler's address (e.g. tcp://10.0.0.5:8786); "
+                          "the workers read NOTES by its path, so it must be on storage they share")
+    run.add_argument("--partition-mb", type=float, default=64, metavar="MB",
+                     help="with --scheduler: megabytes of CSV/JSONL per partition (default 64)")
     run.add_argument("--fhir", action="store_true",
                      help="also write one FHIR R4 QuestionnaireResponse per case to OUT/fhir/<patient_id>.json")
     # other commands: each module adds its parser with add_parser(sub), and sets func=handler(args) -> exit code
@@ -69,7 +74,7 @@ def main(argv: list[str] | None = None) -> int:
         return args.func(args)
     from .batch import clear_checkpoints, run_batch
     from .exports import InputError, parse_column_map, read_cases
-    from .outputs import OutputError, write_outputs
+    from .outputs import OutputError, debug_mode, describe_failure, input_failure, write_outputs
     from .policy import PolicyError, load_policy
 
     try:
@@ -79,12 +84,29 @@ def main(argv: list[str] | None = None) -> int:
             raise InputError("--workers and --chunk-size must be at least 1")
         policy = load_policy(args.policy)
         cases = read_cases(args.cases) if args.cases else None
-        result = run_batch(args.notes, args.out, cases=cases, review_date=review_date, policy=policy,
-                           columns=columns, patterns_dir=args.patterns, chunk_size=args.chunk_size,
-                           workers=args.workers, resume=args.resume, quiet=args.quiet)
+        if args.scheduler:
+            if args.resume or args.workers != 1:
+                raise InputError("--resume and --workers apply to local runs; with --scheduler the cluster's "
+                                 "workers do the work")
+            from .distributed import run_on_cluster
+            result = run_on_cluster(args.notes, args.scheduler, cases=cases, review_date=review_date,
+                                    policy=policy, columns=columns, patterns_dir=args.patterns,
+                                    blocksize=max(int(args.partition_mb * (1 << 20)), 1))
+        else:
+            result = run_batch(args.notes, args.out, cases=cases, review_date=review_date, policy=policy,
+                               columns=columns, patterns_dir=args.patterns, chunk_size=args.chunk_size,
+                               workers=args.workers, resume=args.resume, quiet=args.quiet)
     except (InputError, PolicyError) as e:
         print(f"scs-abstract: error: {e}", file=sys.stderr)
         return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("scs-abstract: interrupted; finished chunks are kept: rerun with --resume to continue", file=sys.stderr)
+        return 130
+    except Exception as e:  # unexpected: its message may quote a note, so only its kind and place are shown
+        if debug_mode():
+            raise
+        print(f"scs-abstract: error: {describe_failure(e, args.out, args.notes)}", file=sys.stderr)
+        return EXIT_USAGE if input_failure(e, args.notes) else EXIT_FAILED
     try:
         write_outputs(result, args.out)
         if args.fhir:
@@ -93,6 +115,11 @@ def main(argv: list[str] | None = None) -> int:
         clear_checkpoints(args.out)  # the run is complete: its checkpoints (which hold evidence) go
     except OutputError as e:
         print(f"scs-abstract: error: {e}", file=sys.stderr)
+        return EXIT_FAILED
+    except Exception as e:  # as above: never the exception's message
+        if debug_mode():
+            raise
+        print(f"scs-abstract: error: {describe_failure(e, args.out, args.notes)}", file=sys.stderr)
         return EXIT_FAILED
     c = result.run["counts"]
     print(f"scs-abstract: {c['rows_read']} rows read, {c['notes_processed']} notes processed, "

@@ -36,6 +36,7 @@ _YEAR_PATTERN = re.compile(r"(?<![\d/.-])((?:19[5-9]|20[0-4])\d)(?![\d/])")
 _SEASON_PATTERN = re.compile(r"\b(?:this\s+past|this|last|past|the\s+past)\s+(winter|spring|summer|fall|autumn)\b", re.I)
 _RELATIVE_PATTERN = re.compile(
     r"\b(?:(last|past|previous)\s+(month|year|week)|(\d{1,2}|a|one|two|three|several|few)\s+(weeks?|months?|years?)\s+ago)\b", re.I)
+MIN_YEAR, MAX_YEAR = 1900, 2100  # the dates an export's note_date or a review date may take
 _COUNT_WORDS = {"a": 1, "one": 1, "two": 2, "three": 3, "few": 3, "several": 3}
 
 
@@ -50,7 +51,8 @@ class DateMention(NamedTuple):
 def parse_date(value: str) -> dt.date | None:
     """One date value (an export's note_date, a cases file's review_date), or None.
 
-    ISO and US month-first forms are accepted; impossible dates (2025-02-30) are None.
+    ISO and US month-first forms are accepted; impossible dates (2025-02-30) and dates
+    outside 1900-2100 (no clinical note is dated there) are None.
     """
     s = str(value).strip()
     if not s or s.lower() in {"nan", "nat", "none", "null"}:
@@ -59,7 +61,8 @@ def parse_date(value: str) -> dt.date | None:
             re.fullmatch(r"\d{1,2}/\d{1,2}/(\d{2}|\d{4})( \d{1,2}:\d{2}(:\d{2})?( ?[AP]M)?)?", s, re.I) or \
             re.fullmatch(rf"{MONTHS}\.? \d{{1,2}}(st|nd|rd|th)?,? \d{{4}}", s, re.I) or \
             re.fullmatch(r"\d{8}", s):
-        return _parse_day(s)
+        d = _parse_day(s)
+        return d if d is not None and MIN_YEAR <= d.year <= MAX_YEAR else None
     return None
 
 
@@ -116,7 +119,8 @@ def find_dates(text: str, ref: dt.date | None = None, yearless: bool = False) ->
                 continue
     for m in _PART_PATTERN.finditer(text):
         month, day = YEAR_PARTS[m.group(1).lower()]
-        add(m.start(), m.end(), dt.date(int(m.group(2)), month, day), "part")
+        if 1 <= int(m.group(2)):  # "spring 0000" is not a date
+            add(m.start(), m.end(), dt.date(int(m.group(2)), month, day), "part")
     for m in _YEAR_PATTERN.finditer(text):
         add(m.start(), m.end(), dt.date(int(m.group(1)), 7, 1), "year")
     if ref is not None and yearless:
@@ -138,7 +142,10 @@ def find_dates(text: str, ref: dt.date | None = None, yearless: bool = False) ->
                 unit = m.group(4).lower().rstrip("s")
                 n = int(m.group(3)) if m.group(3).isdigit() else _COUNT_WORDS[m.group(3).lower()]
             delta = {"week": relativedelta(weeks=n), "month": relativedelta(months=n), "year": relativedelta(years=n)}[unit]
-            add(m.start(), m.end(), ref - delta, "relative")
+            try:
+                add(m.start(), m.end(), ref - delta, "relative")
+            except (ValueError, OverflowError):  # before year 1: not a date
+                continue
     return sorted(found)
 
 

@@ -128,6 +128,9 @@ def build_nlp(patterns_dir: str | Path | None = None) -> Language:
     """
     pdir = Path(patterns_dir) if patterns_dir else default_patterns_dir()
     nlp = spacy.blank("en")
+    # spaCy's 1,000,000-character limit guards its parser and NER (about 1 GB per 100,000 characters);
+    # this pipeline has neither, so a note of any length is read whole (a 20 MB note takes ~0.5 GB)
+    nlp.max_length = 2 ** 31 - 1
     nlp.add_pipe("line_sentencizer")
     sectionizer = nlp.add_pipe("medspacy_sectionizer", config={"rules": None, "phrase_matcher_attr": "LOWER"})
     for path in sorted(pdir.glob("sections*.json")):

@@ -1,6 +1,15 @@
-"""Writing the output folder: each file appears complete or not at all."""
+"""Writing the output folder: each file appears complete or not at all.
+
+Every file is first written in full to a hidden temporary file beside it (and
+flushed to disk); only when all of them are written do they replace the old
+ones. `run.json` is the completion marker: it is removed before the new files
+move in and written last, so a folder without `run.json` holds an interrupted
+run's outputs, never half of a file. A failure while writing (disk full, a
+read-only folder) leaves the previous outputs as they were and no temporary files.
+"""
 from __future__ import annotations
 
+import errno
 import json
 import os
 import tempfile
@@ -20,46 +29,156 @@ class OutputError(OSError):
     """The output folder cannot be written (read-only, full disk, ...)."""
 
 
-def _atomic(path: Path, write) -> None:
+_PLAIN_REASONS = {
+    errno.ENOSPC: "the disk is full",
+    errno.EDQUOT: "the disk quota is exceeded",
+    errno.EROFS: "the file system is read-only",
+    errno.EACCES: "permission denied",
+    errno.EPERM: "permission denied",
+    errno.ENOTDIR: "a part of the path is a file, not a folder",
+    errno.EEXIST: "it exists and is not a folder",
+    errno.ENOENT: "no such file or folder",
+}
+
+
+def describe_os_error(e: OSError) -> str:
+    """What went wrong, in words (never the message of a library, which might quote data)."""
+    return _PLAIN_REASONS.get(e.errno) or e.strerror or e.__class__.__name__
+
+
+def output_error(out_dir: str | Path, e: OSError) -> OutputError:
+    err = OutputError(f"cannot write to output folder {out_dir}: {describe_os_error(e)}")
+    err.errno = e.errno
+    return err
+
+
+def _fsync(path: str | Path, directory: bool = False) -> None:
+    fd = os.open(path, os.O_RDONLY | (getattr(os, "O_DIRECTORY", 0) if directory else 0))
+    try:
+        os.fsync(fd)
+    except OSError as e:
+        if e.errno not in (errno.EINVAL, errno.ENOTSUP, errno.EBADF):  # file systems that cannot sync a folder
+            raise
+    finally:
+        os.close(fd)
+
+
+def _stage(path: Path, write) -> str:
+    """Write `path`'s content to a temporary file beside it, on disk; returns the temporary file's path."""
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     os.close(fd)
     try:
         write(tmp)
         os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp makes 0600; give the file the mode any new file would get
-        os.replace(tmp, path)
+        _fsync(tmp)
     except BaseException:
         if os.path.exists(tmp):
             os.unlink(tmp)
         raise
+    return tmp
 
 
-def _csv(df: pd.DataFrame, path: Path) -> None:
-    _atomic(path, lambda tmp: df.to_csv(tmp, index=False, date_format="%Y-%m-%d"))
+def _atomic(path: Path, write) -> None:
+    os.replace(_stage(path, write), path)
 
 
-def _parquet(df: pd.DataFrame, path: Path) -> None:
+def _csv_writer(df: pd.DataFrame):
+    return lambda tmp: df.to_csv(tmp, index=False, date_format="%Y-%m-%d")
+
+
+def _parquet_writer(df: pd.DataFrame):
     out = df.copy()
     for c in out.columns:
         if out[c].dtype == object:
             out[c] = out[c].map(lambda v: None if v is None or (isinstance(v, float) and pd.isna(v)) else str(v))
-    _atomic(path, lambda tmp: out.to_parquet(tmp, index=False))
+    return lambda tmp: out.to_parquet(tmp, index=False)
+
+
+def _text_writer(text: str):
+    return lambda tmp: Path(tmp).write_text(text, encoding="utf-8")
+
+
+NAMES = ("review.csv", "review.parquet", "evidence.csv", "evidence.parquet", "rejected.csv", "report.html", "run.json")
 
 
 def write_outputs(result: ReviewResult, out_dir: str | Path) -> list[Path]:
-    """review.csv/.parquet, evidence.csv/.parquet, rejected.csv, report.html, run.json."""
+    """review.csv/.parquet, evidence.csv/.parquet, rejected.csv, report.html, run.json: all of them, or none."""
     out = Path(out_dir)
+    writers = {
+        "review.csv": lambda: _csv_writer(result.review),
+        "review.parquet": lambda: _parquet_writer(result.review),
+        "evidence.csv": lambda: _csv_writer(result.evidence),
+        "evidence.parquet": lambda: _parquet_writer(result.evidence),
+        "rejected.csv": lambda: _csv_writer(result.rejected),
+        "report.html": lambda: _text_writer(render_report(result)),
+        "run.json": lambda: _text_writer(json.dumps(result.run, indent=2, default=str)),
+    }
+    staged: list[tuple[str, Path]] = []
     try:
         out.mkdir(parents=True, exist_ok=True)
-        _csv(result.review, out / "review.csv")
-        _parquet(result.review, out / "review.parquet")
-        _csv(result.evidence, out / "evidence.csv")
-        _parquet(result.evidence, out / "evidence.parquet")
-        _csv(result.rejected, out / "rejected.csv")
-        html = render_report(result)
-        _atomic(out / "report.html", lambda tmp: Path(tmp).write_text(html, encoding="utf-8"))
-        text = json.dumps(result.run, indent=2, default=str)
-        _atomic(out / "run.json", lambda tmp: Path(tmp).write_text(text, encoding="utf-8"))
+        for name in NAMES:  # temporary files a killed run left behind
+            for stale in out.glob(f".{name}.*.tmp"):
+                stale.unlink(missing_ok=True)
+        for name in NAMES:
+            staged.append((_stage(out / name, writers[name]()), out / name))
+        # everything is on disk: swap the files in, the completion marker out first and in last
+        (out / "run.json").unlink(missing_ok=True)
+        while staged:
+            tmp, final = staged[0]
+            os.replace(tmp, final)
+            staged.pop(0)
+        _fsync(out, directory=True)
     except OSError as e:
-        raise OutputError(f"cannot write to output folder {out}: {e.strerror or e.__class__.__name__}") from None
-    return [out / n for n in ("review.csv", "review.parquet", "evidence.csv", "evidence.parquet",
-                              "rejected.csv", "report.html", "run.json")]
+        raise output_error(out, e) from None
+    finally:
+        for tmp, _ in staged:
+            try:
+                os.unlink(tmp)
+            except OSError:
+                pass
+    return [out / n for n in NAMES]
+
+
+def describe_failure(e: BaseException, out_dir: str | Path, source: str | Path) -> str:
+    """What the user reads when a run fails unexpectedly: what kind of failure and where, never the
+    exception's message (a library's message may quote the note it was reading)."""
+    out = Path(out_dir)
+    if isinstance(e, OSError):
+        name = e.filename if isinstance(e.filename, (str, os.PathLike)) else None
+        in_out = name is not None and Path(os.path.abspath(name)).is_relative_to(os.path.abspath(out))
+        if in_out or (name is None and e.errno in (errno.ENOSPC, errno.EDQUOT, errno.EROFS)):
+            return f"cannot write to output folder {out}: {describe_os_error(e)}"
+        if name is not None:
+            return f"{name}: {describe_os_error(e)}"
+        return f"the run failed: {describe_os_error(e)} ({e.__class__.__name__})"
+    if isinstance(e, MemoryError):
+        return "out of memory; rerun with --resume and a smaller --chunk-size or fewer --workers"
+    kind = e.__class__.__name__
+    if kind == "BrokenProcessPool":
+        return ("a worker process died (out of memory?); rerun with --resume and a smaller --chunk-size or "
+                "fewer --workers")
+    where = f" (run on {source})"
+    tb, note = e.__traceback__, None
+    while tb is not None:  # the innermost note being extracted, if the failure happened there
+        candidate = tb.tb_frame.f_locals.get("note")
+        if hasattr(candidate, "note_id") and hasattr(candidate, "patient_id"):
+            note = candidate
+        tb = tb.tb_next
+    if note is not None:
+        where = f" while extracting note_id {note.note_id} (patient_id {note.patient_id}) of {source}"
+    return (f"the run failed: {kind}{where}. Finished chunks are kept: rerun with --resume to continue; "
+            f"SCS_DEBUG=1 shows the traceback (it may quote note text)")
+
+
+def debug_mode() -> bool:
+    """SCS_DEBUG=1: let unexpected exceptions through with their traceback (for developers, on test data)."""
+    return os.environ.get("SCS_DEBUG", "") not in ("", "0")
+
+
+def input_failure(e: BaseException, source: str | Path) -> bool:
+    """Whether an unexpected failure is the input's (exit 2): the notes file or folder could not be read."""
+    name = getattr(e, "filename", None) if isinstance(e, OSError) else None
+    if not isinstance(name, (str, os.PathLike)):
+        return False
+    a, b = Path(os.path.abspath(name)), Path(os.path.abspath(source))
+    return a == b or a.is_relative_to(b)

@@ -43,3 +43,28 @@ def test_resume_with_other_options_starts_over(tmp_path):
     run_batch(SAMPLES / "notes.csv", tmp_path, chunk_size=10, quiet=True)
     run_batch(SAMPLES / "notes.csv", tmp_path, chunk_size=20, resume=True, quiet=True)
     assert len(list((tmp_path / WORK_DIR).glob("chunk-*.pkl"))) == 4
+
+
+def test_scoring_by_patient_ranges_gives_the_same_tables(tmp_path, reference, monkeypatch):
+    """Large runs score a range of patients at a time; the tables are the ones scoring all at once gives."""
+    import pipeline.batch as batch
+    monkeypatch.setattr(batch, "BUCKET_MENTIONS", 40)  # 257 mentions: 7 ranges
+    monkeypatch.setattr(batch, "TASK_NOTES", 3)
+    for cases in (read_cases(SAMPLES / "cases.csv"), None):
+        ref = reference if cases else pipeline.review(read_table(SAMPLES / "notes.csv"))
+        result = run_batch(SAMPLES / "notes.csv", tmp_path / str(bool(cases)), cases=cases, chunk_size=9,
+                           workers=2 if cases else 1, quiet=True)
+        pd.testing.assert_frame_equal(result.review, ref.review)
+        pd.testing.assert_frame_equal(result.evidence, ref.evidence)
+
+
+def test_payer_policy_columns_are_the_same_when_scored_by_ranges(tmp_path, monkeypatch):
+    """Policy columns that are empty for a whole range keep the dtype scoring all at once gives them."""
+    import pipeline.batch as batch
+    notes, cases = read_table(SAMPLES / "notes.csv"), read_cases(SAMPLES / "cases.csv")
+    ref = pipeline.review(notes, cases=cases, policy="aetna-cpb-0194")
+    monkeypatch.setattr(batch, "BUCKET_MENTIONS", 30)
+    result = run_batch(SAMPLES / "notes.csv", tmp_path, cases=cases, policy="aetna-cpb-0194", chunk_size=20,
+                       quiet=True)
+    pd.testing.assert_frame_equal(result.review, ref.review)
+    pd.testing.assert_frame_equal(result.evidence, ref.evidence)
