@@ -17,7 +17,6 @@ import re
 from ..records import Finding, Target
 from . import normalizer
 
-_TRIAL = re.compile(r"\b(trials?|trialed|scs|stimulator|stim|neurostimulat\w*|with\s+the\s+device)\b", re.I)
 _PCT = (r"(?:>\s*=?|≥|about|approximately|approx\.?|~|over|more\s+than|at\s+least|nearly)?\s*"
         r"(?P<p>\d{1,3}(?:\.\d+)?)\s*(?:%|percent)")
 _W = r"(?:[\w/-]+\s+){0,3}?"  # a few words ("his", "daily", "breakthrough")
@@ -73,7 +72,7 @@ def _reduction(head: str, tail: str) -> float | None:
 @normalizer("ANALGESIC", criterion="trial")
 def normalize_analgesic(t: Target) -> list[Finding]:
     s, a0, a1 = t.sentence, t.start - t.sent_start, t.end - t.sent_start
-    if not (_TRIAL.search(s) or "scs_trial" in t.note_classes):
+    if not (t.has("SCS_TRIAL") or "scs_trial" in t.note_classes):  # the same cue the pre-filter looks for
         return []
     value = _reduction(s[max(0, a0 - 50):a0], s[a1:a1 + 70])
     if value is None or not 0 < value <= 100:
