@@ -81,9 +81,25 @@ def _tasks(notes: list[Note], workers: int) -> list[list[Note]]:
 
 
 def _warm(patterns_dir: str | None) -> None:
-    """Build the nlp once per worker process, before the first chunk arrives."""
+    """Build the nlp once per worker process, before the first chunk arrives.
+
+    On Linux the worker also asks to be ended when the main process dies (even by
+    SIGKILL), so a killed run leaves no workers behind holding memory.
+    """
+    _die_with_parent()
     from .nlp import cached_nlp
     cached_nlp(patterns_dir)
+
+
+def _die_with_parent() -> None:
+    if not sys.platform.startswith("linux"):
+        return
+    import ctypes
+    import signal
+    try:
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
 
 
 def _save(path: Path, obj) -> None:
@@ -130,7 +146,9 @@ def run_batch(notes_path: str | Path, out_dir: str | Path, *, cases: Mapping[str
     if not (resume and manifest.exists() and json.loads(manifest.read_text()) == fingerprint):
         shutil.rmtree(work, ignore_errors=True)
         work.mkdir(parents=True, exist_ok=True)
-        manifest.write_text(json.dumps(fingerprint, indent=1))
+        tmp = manifest.with_suffix(".tmp")
+        tmp.write_text(json.dumps(fingerprint, indent=1))
+        os.replace(tmp, manifest)  # a run killed here leaves no half-written manifest for --resume to trip on
     # keep only each chunk's summary in memory; its mentions are in its checkpoint file
     summaries: dict[int, ChunkResult] = {}
     latest: dict = {}

@@ -289,8 +289,6 @@ def test_ctrl_c_stops_cleanly_and_resumes(big_export, tmp_path, capsys):
     assert code == 0, err
 
 
-@pytest.mark.xfail(strict=True, reason="known issue (pipeline/batch.py): worker processes outlive a main process "
-                                       "killed with SIGKILL; they wait for work forever, holding memory")
 def test_workers_exit_when_the_main_process_is_killed(big_export, tmp_path):
     proc = start(big_export, tmp_path / "out", "--workers", "2")
     try:
