@@ -257,14 +257,10 @@ def review_dask(ddf, cases: Mapping[str, dt.date] | pd.DataFrame | None = None, 
     `pipeline.review`; the review and evidence tables are identical to its tables.
     """
     import dask
-    from .review import ReviewResult, _evidence_frame, _review_frame, review_dates, run_record
+    from .review import ReviewResult, _evidence_frame, _review_frame, review_arguments, review_dates, run_record
 
     t0 = time.perf_counter()
-    pol = policy if isinstance(policy, Policy) else load_policy(policy)
-    if isinstance(cases, pd.DataFrame):
-        cases = {str(p): parse_date(str(d)) for p, d in zip(cases["patient_id"], cases["review_date"])}
-    if isinstance(review_date, str):
-        review_date = parse_date(review_date)
+    pol, cases, review_date = review_arguments(policy, cases, review_date)
     columns = dict(columns or {})
     validate(_plain(ddf._meta), source, columns)  # a missing column fails here, before any work, as locally
 

@@ -56,6 +56,17 @@ def run_record(policy: Policy, rows_read: int, notes_processed: int, rejected: p
     }
 
 
+def review_arguments(policy, cases, review_date) -> tuple[Policy, dict | None, dt.date | None]:
+    """The arguments every engine takes, in one form: a Policy, cases as {patient_id: date}, a date."""
+    from .dates import parse_date
+    pol = policy if isinstance(policy, Policy) else load_policy(policy)
+    if isinstance(cases, pd.DataFrame):
+        cases = {str(p): parse_date(str(d)) for p, d in zip(cases["patient_id"], cases["review_date"])}
+    if isinstance(review_date, str):
+        review_date = parse_date(review_date)
+    return pol, cases, review_date
+
+
 def review(notes_df: pd.DataFrame, cases: Mapping[str, dt.date] | pd.DataFrame | None = None,
            policy: Policy | str | None = None, review_date: dt.date | str | None = None,
            columns: dict[str, str] | None = None, patterns_dir: str | None = None,
@@ -66,13 +77,7 @@ def review(notes_df: pd.DataFrame, cases: Mapping[str, dt.date] | pd.DataFrame |
     when given, it decides which cases are reviewed.
     """
     t0 = time.perf_counter()
-    pol = policy if isinstance(policy, Policy) else load_policy(policy)
-    if isinstance(cases, pd.DataFrame):
-        from .dates import parse_date
-        cases = {str(p): parse_date(str(d)) for p, d in zip(cases["patient_id"], cases["review_date"])}
-    if isinstance(review_date, str):
-        from .dates import parse_date
-        review_date = parse_date(review_date)
+    pol, cases, review_date = review_arguments(policy, cases, review_date)
     read = validate(notes_df, source, columns)
     t1 = time.perf_counter()
     notes = _notes(read.notes)
