@@ -21,7 +21,7 @@ import datetime as dt
 from collections.abc import Mapping
 
 from .policy import PolicyError
-from .scoring import SCORERS, CriterionResult, Indexed, Scorer, affirmed, scorer
+from .scoring import SCORERS, CriterionResult, Indexed, Scorer, affirmed, latest_against, scorer
 
 NA = float("nan")  # a missing number: keeps the review's numeric columns float whatever the cases hold
 
@@ -83,13 +83,8 @@ def score_analgesic(ms: Indexed, review_date: dt.date, p: dict, name: str) -> Cr
     """Percent less analgesic used during the most recent SCS trial (the latest note that states it)."""
     found = [(i, m) for i, m in ms if m.label == "analgesic_reduction" and m.value is not None
              and affirmed(m, review_date) and not m.historical]
-    if not found:
-        return CriterionResult("insufficient", {"analgesic_reduction_pct": NA, "analgesic_note_id": None,
-                                                f"{name}_status": "insufficient"}, frozenset())
-    i, m = _latest(found)
-    status = "met" if m.value >= p["min_reduction_pct"] else "not_met"
-    return CriterionResult(status, {"analgesic_reduction_pct": m.value, "analgesic_note_id": m.note_id,
-                                    f"{name}_status": status}, frozenset([i]))
+    return latest_against(found, p["min_reduction_pct"], name, lambda m: {
+        "analgesic_reduction_pct": m.value if m else NA, "analgesic_note_id": m and m.note_id})
 
 
 # --- substance use disorder ---------------------------------------------------------------------------------

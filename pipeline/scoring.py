@@ -62,6 +62,16 @@ def _latest(items: Indexed) -> tuple[int, Mention]:
     return max(items, key=lambda im: (im[1].note_date, -im[1].start))
 
 
+def latest_against(found: Indexed, minimum: float, name: str, columns) -> CriterionResult:
+    """The most recent valued mention held against `minimum`; `columns(m)` gives its review columns
+    (`columns(None)` the empty ones when nothing was found)."""
+    if not found:
+        return CriterionResult("insufficient", {**columns(None), f"{name}_status": "insufficient"}, frozenset())
+    i, m = _latest(found)
+    status = "met" if m.value >= minimum else "not_met"
+    return CriterionResult(status, {**columns(m), f"{name}_status": status}, frozenset([i]))
+
+
 @scorer("indication")
 def score_indication(ms: Indexed, review_date: dt.date, p: dict, name: str) -> CriterionResult:
     found = [(i, m) for i, m in ms if m.label in ("syndrome", "surgery_with_pain") and affirmed(m, review_date)]
@@ -74,26 +84,16 @@ def score_indication(ms: Indexed, review_date: dt.date, p: dict, name: str) -> C
 @scorer("odi", min_score=21)
 def score_odi(ms: Indexed, review_date: dt.date, p: dict, name: str) -> CriterionResult:
     found = [(i, m) for i, m in ms if m.label == "score" and m.value is not None and affirmed(m, review_date)]
-    if not found:
-        return CriterionResult("insufficient", {"odi_score": None, "odi_date": None, "odi_note_id": None,
-                                                f"{name}_status": "insufficient"}, frozenset())
-    i, m = _latest(found)
-    status = "met" if m.value >= p["min_score"] else "not_met"
-    return CriterionResult(status, {"odi_score": m.value, "odi_date": m.note_date, "odi_note_id": m.note_id,
-                                    f"{name}_status": status}, frozenset([i]))
+    return latest_against(found, p["min_score"], name, lambda m: {
+        "odi_score": m and m.value, "odi_date": m and m.note_date, "odi_note_id": m and m.note_id})
 
 
 @scorer("trial_relief", min_relief_pct=50)
 def score_trial(ms: Indexed, review_date: dt.date, p: dict, name: str) -> CriterionResult:
     found = [(i, m) for i, m in ms if m.label == "relief" and m.value is not None
              and affirmed(m, review_date) and not m.historical]
-    if not found:
-        return CriterionResult("insufficient", {"trial_relief_pct": None, "trial_note_id": None,
-                                                f"{name}_status": "insufficient"}, frozenset())
-    i, m = _latest(found)
-    status = "met" if m.value >= p["min_relief_pct"] else "not_met"
-    return CriterionResult(status, {"trial_relief_pct": m.value, "trial_note_id": m.note_id,
-                                    f"{name}_status": status}, frozenset([i]))
+    return latest_against(found, p["min_relief_pct"], name, lambda m: {
+        "trial_relief_pct": m and m.value, "trial_note_id": m and m.note_id})
 
 
 FORMAL_PT = ("pt_visit", "service_range", "stated_duration")
