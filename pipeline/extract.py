@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Iterable, Iterator
 
 from .nlp import cached_nlp, default_patterns_dir
-from .prefilter import window
+from .prefilter import Window, window
 from .normalizers import NORMALIZERS, NOTE_EXTRACTORS
 from .records import Finding, Mention, Modifier, Note, Target
 
@@ -50,13 +50,15 @@ def classify_note(note: Note, patterns_dir: str | None = None) -> frozenset:
                      or (by_text and by_text.search(note.text)))
 
 
-def _target(ent, note: Note, classes: frozenset) -> Target:
+def _target(ent, note: Note, classes: frozenset, win: Window) -> Target:
+    """The span in note offsets (the doc holds the window's text)."""
     doc, sent = ent.doc, ent.sent
-    mods = tuple(Modifier(m.category, doc[m.modifier_span[0]].idx,
-                          doc[m.modifier_span[1] - 1].idx + len(doc[m.modifier_span[1] - 1]))
+    at = win.note_offset
+    mods = tuple(Modifier(m.category, at(doc[m.modifier_span[0]].idx),
+                          at(doc[m.modifier_span[1] - 1].idx + len(doc[m.modifier_span[1] - 1])))
                  for m in ent._.modifiers)
     rule = getattr(ent._, "target_rule", None)
-    return Target(ent.label_, ent.text, ent.start_char, ent.end_char, sent.text, sent.start_char,
+    return Target(ent.label_, ent.text, at(ent.start_char), at(ent.end_char), sent.text, at(sent.start_char),
                   ent._.section_category or "", mods, dict(getattr(rule, "metadata", None) or {}),
                   note.note_date, classes)
 
@@ -72,14 +74,18 @@ def _mention(note: Note, criterion: str, f: Finding, section: str, sentence: str
                    sentence.strip(), sent_start + len(sentence) - len(sentence.lstrip()), classes)
 
 
-def mentions_from_doc(doc, note: Note, classes: frozenset) -> list[Mention]:
-    """Every finding of one processed note (`doc` None: the nlp had nothing to read), deduplicated per sentence."""
+def mentions_from_doc(doc, note: Note, classes: frozenset, win: Window | None = None) -> list[Mention]:
+    """Every finding of one processed note, deduplicated per sentence.
+
+    `doc` is the nlp's reading of `win` (default: the whole note); None when the nlp had nothing to read.
+    """
     out: list[Mention] = []
+    win = win or Window.whole(note.text)
     for ent in (doc.ents if doc is not None else ()):
         reg = NORMALIZERS.get(ent.label_)
         if reg is None:
             continue
-        t = _target(ent, note, classes)
+        t = _target(ent, note, classes, win)
         for f in reg.func(t):
             out.append(_mention(note, reg.criterion, f, t.section, t.sentence, t.sent_start, t.start, t.end,
                                 (m.category for m in t.modifiers), classes))
@@ -115,8 +121,8 @@ def extract(notes: Iterable[Note], patterns_dir: str | None = None, batch_size: 
     nlp = cached_nlp(patterns_dir)
     notes = list(notes)
     classes = [classify_note(n, patterns_dir) for n in notes]
-    texts = [window(n.text, c, patterns_dir) if prefilter else n.text for n, c in zip(notes, classes)]
-    docs = iter(nlp.pipe((t for t in texts if t is not None), batch_size=batch_size))
-    for note, cls, text in zip(notes, classes, texts):
-        doc = next(docs) if text is not None else None
-        yield from mentions_from_doc(doc, note, cls)
+    wins = [window(n.text, c, patterns_dir) if prefilter else Window.whole(n.text) for n, c in zip(notes, classes)]
+    docs = iter(nlp.pipe((w.text for w in wins if w is not None), batch_size=batch_size))
+    for note, cls, win in zip(notes, classes, wins):
+        doc = next(docs) if win is not None else None
+        yield from mentions_from_doc(doc, note, cls, win)

@@ -9,8 +9,10 @@ It is derived from the rules themselves, so it cannot disagree with them:
   psychological evaluation) or in a note of the matching class, so a note that has
   neither a cue nor a rule of another criterion is not read at all.
 
-Sentences that may be section headers are kept so every mention keeps its section;
-blanked sentences become spaces of the same length, so offsets stay the note's own.
+The nlp reads a `Window`: the kept sentences and the section headers before them,
+joined by line breaks, with a map back to note offsets, so every mention keeps its
+section, sentence and offsets. A regex of each rule's most selective word rules out
+most notes and sentences before any word is looked up.
 Words are compared as the tokenizer could cut them: whole, and split at - / . marks.
 """
 from __future__ import annotations
@@ -28,7 +30,6 @@ HEADER = re.compile(r"[ \t>*#\-]*[A-Za-z][^\n:.;]{0,45}(?::|\s-\s)")
 WORD = re.compile(r"[A-Za-z0-9]+(?:[-/.'+][A-Za-z0-9]+)*")
 # Where the sentence splitter splits: a line break, or a word's full stop before a capital (unless the
 # word is an abbreviation the tokenizer keeps whole, or a single letter). A unit is a whole number of sentences.
-_BLANK = re.compile(r"[^\n]")
 _BREAK = re.compile(r"\n|(?<![\w.@/-])([a-z]{2,}|[A-Z][a-z]+|\d+%?)[.!?](?=[ \t]+[A-Z])")
 
 
@@ -78,6 +79,46 @@ class Filter(NamedTuple):
     elements: tuple[Element, ...]
     rules: tuple[tuple[frozenset, tuple[frozenset, ...], str | None], ...]  # needs, cue alternatives, note class
     gate_rules: tuple[frozenset, ...]   # rules whose presence makes a note worth reading
+    gate_anchor: re.Pattern | None      # found in every note some gate rule can match (None: no shortcut)
+    rule_anchor: re.Pattern | None      # found in every sentence some rule can match
+    section_starts: tuple[Element, ...] | None  # what a section header's first word can be (None: anything)
+
+
+def _anchor(elements: list[Element], needs) -> re.Pattern | None:
+    """One regex that finds, for every rule, the words its most selective required element accepts.
+
+    A text without a match cannot satisfy any of the rules, so most text is ruled out at C speed;
+    None when some rule has only regex elements (then there is no shortcut).
+    """
+    words: set[tuple[str, str]] = set()
+    for need in needs:
+        literal = [elements[i] for i in need if elements[i].regex is None]
+        if not literal:
+            return None
+        best = max(literal, key=lambda e: (min(map(len, e.values)), -len(e.values)))
+        words |= {(v, best.attr) for v in best.values}
+    alternatives = [re.escape(v) if attr == "LOWER" else f"(?-i:{re.escape(v)})"
+                    for v, attr in sorted(words, key=lambda w: (-len(w[0]), w))]
+    return re.compile(r"(?<![A-Za-z0-9])(?:" + "|".join(alternatives) + r")(?![A-Za-z0-9])", re.I)
+
+
+def _section_starts(pdir: Path) -> tuple[Element, ...] | None:
+    """The first words of the section rules; None when some rule's first word cannot be told."""
+    out = []
+    for path in sorted(pdir.glob("sections*.json")):
+        for rule in json.loads(path.read_text(encoding="utf-8"))["section_rules"]:
+            pattern = rule.get("pattern")
+            if pattern is None:
+                first = {"LOWER": rule["literal"].split()[0].lower()} if rule["literal"].split() else {}
+            elif isinstance(pattern, list) and pattern and pattern[0].get("OP") is None:
+                first = pattern[0]
+            else:
+                return None
+            element = _element(first)
+            if element is None:
+                return None
+            out.append(element)
+    return tuple(dict.fromkeys(out))
 
 
 @lru_cache(maxsize=4)
@@ -116,7 +157,8 @@ def load_filter(patterns_dir: str | None = None) -> Filter | None:
                 if rule["category"] not in never_counts:
                     gate.append(n)
     elements = tuple(sorted(ids, key=ids.get))
-    return Filter(elements, tuple(rules), tuple(gate))
+    return Filter(elements, tuple(rules), tuple(gate), _anchor(elements, gate),
+                  _anchor(elements, [n for n, _, _ in rules]), _section_starts(pdir))
 
 
 _HITS: dict[tuple[str, str | None], frozenset] = {}
@@ -160,43 +202,85 @@ def _units(text: str) -> list[int]:
                                             and not (len(m.group(1)) == 1 and m.group(1).isalpha()))]
 
 
-def window(text: str, note_classes: frozenset = frozenset(), patterns_dir: str | None = None) -> str | None:
-    """The note with every sentence that cannot hold a target blanked; None when the note cannot count."""
+class Window(NamedTuple):
+    """What the nlp reads of a note: the parts that can hold a criterion, and where each part is in the note.
+
+    Parts are whole sentences (and the section headers before them) joined by line breaks,
+    so they split into the same sentences and fall in the same sections as in the note.
+    """
+    text: str
+    starts: tuple[int, ...]       # where each part starts in `text`
+    note_starts: tuple[int, ...]  # where the same part starts in the note
+
+    @classmethod
+    def whole(cls, text: str) -> "Window":
+        return cls(text, (0,), (0,))
+
+    def note_offset(self, i: int) -> int:
+        """The note offset of character `i` of the window."""
+        k = bisect.bisect_right(self.starts, i) - 1
+        return self.note_starts[k] + i - self.starts[k]
+
+
+def _unit_hits(text: str, a: int, b: int, patterns_dir: str | None) -> set:
+    hits: set = set()
+    for w in set(WORD.findall(text, a, b)):
+        hits |= _hits(w, patterns_dir)
+    return hits
+
+
+def _is_section_header(text: str, a: int, end: int, starts: tuple[Element, ...] | None) -> bool:
+    if starts is None:
+        return True
+    first = WORD.search(text, a, end)
+    return first is not None and any(e.accepts(p) for e in starts
+                                     for p in {first.group(), *re.split(r"[-/.'+]", first.group())} if p)
+
+
+def window(text: str, note_classes: frozenset = frozenset(), patterns_dir: str | None = None) -> Window | None:
+    """The sentences of a note that can hold a target, with the section headers before them;
+    None when the note cannot count."""
     f = load_filter(patterns_dir)
     if f is None:
-        return text
+        return Window.whole(text)
     if not note_classes:
-        note_hits = set()
-        for w in set(WORD.findall(text)):
-            note_hits |= _hits(w, patterns_dir)
-        if not _satisfied(note_hits, f.gate_rules):
+        if f.gate_anchor is not None and f.gate_anchor.search(text) is None:
+            return None
+        if not _satisfied(_unit_hits(text, 0, len(text), patterns_dir), f.gate_rules):
             return None
     starts = _units(text)
     bounds = starts[1:] + [len(text)]
-    keep = set()
-    for u, (a, b) in enumerate(zip(starts, bounds)):
-        hits = set()
-        for w in set(WORD.findall(text, a, b)):
-            hits |= _hits(w, patterns_dir)
-        if hits and _unit_can_count(hits, f.rules, note_classes):
-            keep.add(u)
+    if f.rule_anchor is None:
+        candidates = range(len(starts))
+    else:
+        candidates = sorted({bisect.bisect_right(starts, m.start()) - 1 for m in f.rule_anchor.finditer(text)})
+    keep = [u for u in candidates
+            if _unit_can_count(_unit_hits(text, starts[u], bounds[u], patterns_dir), f.rules, note_classes)]
     if not keep:
         return None
-    # a unit that holds only a section header keeps just the header words: that is all the sectionizer reads
-    headers = {}
-    for u, a in enumerate(starts):
-        m = HEADER.match(text, a)
-        if m:
-            words = set(WORD.findall(text, a, m.end()))
-            # header words that could start a target: keep the whole unit, as the nlp would have read it
-            headers[u] = bounds[u] if any(_hits(w, patterns_dir) for w in words) else m.end()
-    out = []
-    for u, (a, b) in enumerate(zip(starts, bounds)):
-        if u in keep:
-            out.append(text[a:b])
+    # parts: (start, end) in the note; the section headers of the units before the last kept one come too
+    parts: list[list[int]] = []
+    kept = set(keep)
+    for u in range(keep[-1] + 1):
+        a, b = starts[u], bounds[u]
+        if u not in kept:
+            m = HEADER.match(text, a)
+            if m is None or not _is_section_header(text, a, m.end(), f.section_starts):
+                continue
+            # header words that could start a target: the whole unit, as the nlp would have read it
+            if not any(_hits(w, patterns_dir) for w in WORD.findall(text, a, m.end())):
+                b = m.end()
+        if parts and parts[-1][1] == a:
+            parts[-1][1] = b
         else:
-            # a blanked unit ends in a line break, so the sentence after it still starts where it did
-            head = min(headers.get(u, a), b)
-            body = _BLANK.sub(" ", text[head:b])
-            out.append(text[a:head] + (body[:-1] + "\n" if body and u + 1 < len(starts) else body))
-    return "".join(out)
+            parts.append([a, b])
+    out, w_starts, n_starts, size = [], [], [], 0
+    for a, b in parts:
+        if out and not out[-1].endswith("\n"):
+            out.append("\n")  # a line break ends the previous part's sentence, as the skipped text did
+            size += 1
+        w_starts.append(size)
+        n_starts.append(a)
+        out.append(text[a:b])
+        size += b - a
+    return Window("".join(out), tuple(w_starts), tuple(n_starts))

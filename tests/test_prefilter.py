@@ -16,14 +16,34 @@ def sample_notes():
     return _notes(validate(read_table(SAMPLES / "notes.csv"), "samples").notes)
 
 
-def test_window_keeps_offsets_and_the_sentences_that_matter():
-    text = ("Flu shot given today. Tolerated well.\nHPI: reports 70% relief with the SCS trial.\n"
-            "Lot number 33RT9. Observed 15 min.\nODI 44% today.")
+def test_window_keeps_the_sentences_that_matter_and_maps_back_to_note_offsets():
+    text = ("Flu shot given today. Tolerated well.\nHPI: Lot number 33RT9. Observed 15 min.\n"
+            "Reports 70% relief with the SCS trial.\nVitals stable. ODI 44% today.")
     w = window(text)
-    assert len(w) == len(text)
-    for kept in ("reports 70% relief with the SCS trial.", "ODI 44% today.", "HPI:"):
-        assert w[text.index(kept):text.index(kept) + len(kept)] == kept
-    assert "Flu shot" not in w and "Lot number" not in w
+    assert "Flu shot" not in w.text and "Lot number" not in w.text and "Vitals" not in w.text
+    for kept in ("Reports 70% relief with the SCS trial.", "ODI 44% today.", "HPI:"):
+        i = w.text.index(kept)
+        assert w.note_offset(i) == text.index(kept)
+        assert text[w.note_offset(i):w.note_offset(i) + len(kept)] == kept
+    assert len(w.text) < len(text) / 2
+
+
+def test_section_headers_come_along_only_when_a_section_rule_can_read_them():
+    text = "Lot number 33RT9.\nImpression: stable.\nRandom words: more.\nODI 44% today."
+    w = window(text)
+    assert w.text.startswith("Impression:\n") and "Random words" not in w.text and "stable" not in w.text
+
+
+def test_the_sentences_and_sections_of_a_window_are_those_of_the_note():
+    from pipeline.nlp import cached_nlp
+    note = make_note("Flu shot given today.\nHPI: lot 33RT9 noted. Trial went well.\nShe reports 70% relief "
+                     "with the SCS trial. Tolerated well.\nPlan: ice.\nODI 44% today.")
+    fast = extract([note], prefilter=True)
+    slow = extract([note], prefilter=False)
+    assert sorted(fast) == sorted(slow) and len(list(extract([note]))) >= 2
+    nlp = cached_nlp()
+    doc = nlp(window(note.text).text)
+    assert {e.label_: e._.section_category for e in doc.ents}["TRIAL_RELIEF"] == "hpi"
 
 
 @pytest.mark.parametrize("text", [
