@@ -22,16 +22,42 @@ try:  # pragma: no cover - depends on the installed loguru
 except ImportError:  # pragma: no cover
     pass
 
-import numpy
-import spacy
-from spacy.attrs import SENT_START
-from spacy.language import Language
-from spacy.tokens import Doc
+import importlib
+import importlib.util
+import sys
+import types
 
-import medspacy  # noqa: F401  (registers the medspacy_* factories)
-from medspacy.context import ConTextRule
-from medspacy.section_detection import SectionRule
-from medspacy.target_matcher import TargetRule
+
+class _LoadedOnUse(types.ModuleType):
+    """Stands in for a module until one of its attributes is used, then loads and defers to it."""
+
+    def __getattr__(self, attr):
+        real = sys.modules.get(self.__name__)
+        if real is None or real is self:
+            sys.modules.pop(self.__name__, None)
+            real = importlib.import_module(self.__name__)
+        return getattr(real, attr)
+
+
+def _import_lazily(name: str) -> None:
+    """medspaCy imports QuickUMLS, which imports NLTK, scipy and scikit-learn (about a second per
+    process, workers included); this pipeline never uses QuickUMLS, so NLTK loads only if used."""
+    if name not in sys.modules and importlib.util.find_spec(name) is not None:
+        sys.modules[name] = _LoadedOnUse(name)
+
+
+_import_lazily("nltk")
+
+import numpy  # noqa: E402
+import spacy  # noqa: E402
+from spacy.attrs import SENT_START  # noqa: E402
+from spacy.language import Language  # noqa: E402
+from spacy.tokens import Doc  # noqa: E402
+
+import medspacy  # noqa: F401,E402  (registers the medspacy_* factories)
+from medspacy.context import ConTextRule  # noqa: E402
+from medspacy.section_detection import SectionRule  # noqa: E402
+from medspacy.target_matcher import TargetRule  # noqa: E402
 
 logging.getLogger("medspacy").setLevel(logging.WARNING)
 

@@ -4,16 +4,17 @@ It is derived from the rules themselves, so it cannot disagree with them:
 
 * a sentence can produce a target only if it holds every required word of some
   target rule (rules never cross a sentence, and ConText never looks past one);
-* findings of the categories named in `patterns/prefilter.json` count only beside a
-  ConText cue (a relief figure beside the trial, an outcome word beside the
-  psychological evaluation) or in a note of the matching class, so a note that has
-  neither a cue nor a rule of another criterion is not read at all.
+* `patterns/prefilter.json` says what the normalizers need besides: categories
+  under `cue_dependent` count only beside a ConText cue (a relief figure beside
+  the trial) or in a note of the named class; categories under `note_class_required`
+  count only in a note of that class (a psychological outcome in a note about SCS);
+  categories under `never_counts` (distractors) never make a sentence worth reading.
 
-The nlp reads a `Window`: the kept sentences and the section headers before them,
-joined by line breaks, with a map back to note offsets, so every mention keeps its
-section, sentence and offsets. A regex of each rule's most selective word rules out
-most notes and sentences before any word is looked up.
-Words are compared as the tokenizer could cut them: whole, and split at - / . marks.
+A note none of whose words can complete a rule is not read at all. Otherwise the nlp
+reads a `Window`: the kept sentences and the section headers before them, joined by
+line breaks, with a map back to note offsets, so every mention keeps its section,
+sentence and offsets. Words are compared as the tokenizer could cut them: whole,
+and split at - / . ' + marks.
 """
 from __future__ import annotations
 
@@ -45,6 +46,13 @@ class Element(NamedTuple):
             return re.search(self.regex, w) is not None
         return w in self.values
 
+    def text_pattern(self) -> str | None:
+        """A regex over note text for the words this element accepts (None for a regex element)."""
+        if self.regex is not None:
+            return None
+        alternatives = "|".join(map(re.escape, sorted(self.values, key=lambda v: (-len(v), v))))
+        return f"(?:{alternatives})" if self.attr == "LOWER" else f"(?-i:{alternatives})"
+
 
 def _element(spec: dict) -> Element | None:
     """None when the element accepts anything or only punctuation: it cannot narrow the search."""
@@ -75,36 +83,32 @@ def _requirements(rule: dict) -> list[Element] | None:
     return elements or None
 
 
+class RuleNeed(NamedTuple):
+    """What a sentence must hold for one target rule to yield a finding that can count."""
+    elements: frozenset                # ids of the elements the rule requires
+    cues: tuple[frozenset, ...]        # one of these cue rules beside it, unless ...
+    cue_class: str | None              # ... the note is of this class
+    required_class: str | None         # the note must be of this class
+
+
 class Filter(NamedTuple):
     elements: tuple[Element, ...]
-    rules: tuple[tuple[frozenset, tuple[frozenset, ...], str | None], ...]  # needs, cue alternatives, note class
-    gate_rules: tuple[frozenset, ...]   # rules whose presence makes a note worth reading
-    gate_anchor: re.Pattern | None      # found in every note some gate rule can match (None: no shortcut)
-    rule_anchor: re.Pattern | None      # found in every sentence some rule can match
-    section_starts: tuple[Element, ...] | None  # what a section header's first word can be (None: anything)
+    rules: tuple[RuleNeed, ...]
+    section_start: re.Pattern | None   # matches where a section header can start (None: anywhere)
+    by_word: dict                      # (attr, word) -> ids of the literal elements that accept it
+    regex_ids: tuple[int, ...]         # elements tested by their regex
+
+    def applicable(self, note_classes: frozenset) -> tuple[RuleNeed, ...]:
+        return tuple(r for r in self.rules if r.required_class is None or r.required_class in note_classes)
 
 
-def _anchor(elements: list[Element], needs) -> re.Pattern | None:
-    """One regex that finds, for every rule, the words its most selective required element accepts.
-
-    A text without a match cannot satisfy any of the rules, so most text is ruled out at C speed;
-    None when some rule has only regex elements (then there is no shortcut).
-    """
-    words: set[tuple[str, str]] = set()
-    for need in needs:
-        literal = [elements[i] for i in need if elements[i].regex is None]
-        if not literal:
-            return None
-        best = max(literal, key=lambda e: (min(map(len, e.values)), -len(e.values)))
-        words |= {(v, best.attr) for v in best.values}
-    alternatives = [re.escape(v) if attr == "LOWER" else f"(?-i:{re.escape(v)})"
-                    for v, attr in sorted(words, key=lambda w: (-len(w[0]), w))]
-    return re.compile(r"(?<![A-Za-z0-9])(?:" + "|".join(alternatives) + r")(?![A-Za-z0-9])", re.I)
+BOUNDED = r"(?<![A-Za-z0-9])(?:{})(?![A-Za-z0-9])"
 
 
-def _section_starts(pdir: Path) -> tuple[Element, ...] | None:
-    """The first words of the section rules; None when some rule's first word cannot be told."""
-    out = []
+def _section_starts(pdir: Path) -> re.Pattern | None:
+    """Matches at a sentence that can start a section header (by the section rules' first words);
+    None when some rule's first word cannot be told (then every "Words:" sentence counts as one)."""
+    patterns = []
     for path in sorted(pdir.glob("sections*.json")):
         for rule in json.loads(path.read_text(encoding="utf-8"))["section_rules"]:
             pattern = rule.get("pattern")
@@ -115,10 +119,10 @@ def _section_starts(pdir: Path) -> tuple[Element, ...] | None:
             else:
                 return None
             element = _element(first)
-            if element is None:
+            if element is None or element.text_pattern() is None:
                 return None
-            out.append(element)
-    return tuple(dict.fromkeys(out))
+            patterns.append(element.text_pattern())
+    return re.compile(r"[ \t>*#\-]*" + BOUNDED.format("|".join(dict.fromkeys(patterns))), re.I)
 
 
 @lru_cache(maxsize=4)
@@ -127,7 +131,11 @@ def load_filter(patterns_dir: str | None = None) -> Filter | None:
     pdir = Path(patterns_dir or default_patterns_dir())
     cfg_path = pdir / "prefilter.json"
     config = json.loads(cfg_path.read_text(encoding="utf-8")) if cfg_path.exists() else {}
+    unknown = set(config) - {"description", "cue_dependent", "note_class_required", "never_counts"}
+    if unknown:
+        raise ValueError(f"{cfg_path}: unknown keys {sorted(unknown)}")
     dependent = config.get("cue_dependent", {})
+    required = config.get("note_class_required", {})
     never_counts = set(config.get("never_counts", []))
     ids: dict[Element, int] = {}
 
@@ -138,27 +146,29 @@ def load_filter(patterns_dir: str | None = None) -> Filter | None:
     cues: dict[str, list] = {}
     for path in sorted(pdir.glob("context*.json")):
         for rule in json.loads(path.read_text(encoding="utf-8"))["context_rules"]:
-            n = need(rule) if any(rule["category"] in d["cues"] for d in dependent.values()) else frozenset()
-            if n is None:
-                return None
-            if n:
+            if any(rule["category"] in d["cues"] for d in dependent.values()):
+                n = need(rule)
+                if n is None:
+                    return None
                 cues.setdefault(rule["category"], []).append(n)
-    rules, gate = [], [n for ns in cues.values() for n in ns]
+    rules = []
     for path in sorted(pdir.glob("targets*.json")):
         for rule in json.loads(path.read_text(encoding="utf-8"))["target_rules"]:
+            if rule["category"] in never_counts:
+                continue  # read only where a sentence is kept for another rule
             n = need(rule)
             if n is None:
                 return None
-            d = dependent.get(rule["category"])
-            if d:
-                rules.append((n, tuple(c for cat in d["cues"] for c in cues.get(cat, [])), d.get("note_class")))
-            else:
-                rules.append((n, (), None))
-                if rule["category"] not in never_counts:
-                    gate.append(n)
+            d = dependent.get(rule["category"], {})
+            rules.append(RuleNeed(n, tuple(c for cat in d.get("cues", ()) for c in cues.get(cat, [])),
+                                  d.get("note_class"), required.get(rule["category"])))
     elements = tuple(sorted(ids, key=ids.get))
-    return Filter(elements, tuple(rules), tuple(gate), _anchor(elements, gate),
-                  _anchor(elements, [n for n, _, _ in rules]), _section_starts(pdir))
+    by_word: dict[tuple[str, str], list[int]] = {}
+    for i, e in enumerate(elements):
+        for v in e.values:
+            by_word.setdefault((e.attr, v), []).append(i)
+    return Filter(elements, tuple(rules), _section_starts(pdir), {k: tuple(v) for k, v in by_word.items()},
+                  tuple(i for i, e in enumerate(elements) if e.regex is not None))
 
 
 _HITS: dict[tuple[str, str | None], frozenset] = {}
@@ -170,21 +180,20 @@ def _hits(word: str, patterns_dir: str | None) -> frozenset:
     found = _HITS.get(key)
     if found is None:
         f = load_filter(patterns_dir)
-        parts = {word, *re.split(r"[-/.'+]", word)}
-        found = frozenset(i for i, e in enumerate(f.elements) if any(e.accepts(p) for p in parts if p))
+        parts = {p for p in (word, *re.split(r"[-/.'+]", word)) if p}
+        ids = {i for p in parts for key in (("LOWER", p.lower()), ("TEXT", p)) for i in f.by_word.get(key, ())}
+        ids.update(i for i in f.regex_ids if any(f.elements[i].accepts(p) for p in parts))
+        found = frozenset(ids)
         if len(_HITS) < 500_000:
             _HITS[key] = found
     return found
 
 
-def _satisfied(hits: set, rules) -> bool:
-    return any(need <= hits for need in rules)
-
-
-def _unit_can_count(hits: set, rules, note_classes: frozenset) -> bool:
+def _can_count(hits: set, rules: tuple[RuleNeed, ...], note_classes: frozenset) -> bool:
     """Some target rule can match here, and if its category needs a cue, the cue is here too."""
-    return any(need <= hits and (not cues or cls in note_classes or _satisfied(hits, cues))
-               for need, cues, cls in rules)
+    return any(r.elements <= hits and (not r.cues or r.cue_class in note_classes
+                                       or any(c <= hits for c in r.cues))
+               for r in rules)
 
 
 @lru_cache(maxsize=1)
@@ -229,33 +238,19 @@ def _unit_hits(text: str, a: int, b: int, patterns_dir: str | None) -> set:
     return hits
 
 
-def _is_section_header(text: str, a: int, end: int, starts: tuple[Element, ...] | None) -> bool:
-    if starts is None:
-        return True
-    first = WORD.search(text, a, end)
-    return first is not None and any(e.accepts(p) for e in starts
-                                     for p in {first.group(), *re.split(r"[-/.'+]", first.group())} if p)
-
-
 def window(text: str, note_classes: frozenset = frozenset(), patterns_dir: str | None = None) -> Window | None:
     """The sentences of a note that can hold a target, with the section headers before them;
     None when the note cannot count."""
     f = load_filter(patterns_dir)
     if f is None:
         return Window.whole(text)
-    if not note_classes:
-        if f.gate_anchor is not None and f.gate_anchor.search(text) is None:
-            return None
-        if not _satisfied(_unit_hits(text, 0, len(text), patterns_dir), f.gate_rules):
-            return None
+    rules = f.applicable(note_classes)
+    if not _can_count(_unit_hits(text, 0, len(text), patterns_dir), rules, note_classes):
+        return None
     starts = _units(text)
     bounds = starts[1:] + [len(text)]
-    if f.rule_anchor is None:
-        candidates = range(len(starts))
-    else:
-        candidates = sorted({bisect.bisect_right(starts, m.start()) - 1 for m in f.rule_anchor.finditer(text)})
-    keep = [u for u in candidates
-            if _unit_can_count(_unit_hits(text, starts[u], bounds[u], patterns_dir), f.rules, note_classes)]
+    keep = [u for u, (a, b) in enumerate(zip(starts, bounds))
+            if _can_count(_unit_hits(text, a, b, patterns_dir), rules, note_classes)]
     if not keep:
         return None
     # parts: (start, end) in the note; the section headers of the units before the last kept one come too
@@ -265,7 +260,7 @@ def window(text: str, note_classes: frozenset = frozenset(), patterns_dir: str |
         a, b = starts[u], bounds[u]
         if u not in kept:
             m = HEADER.match(text, a)
-            if m is None or not _is_section_header(text, a, m.end(), f.section_starts):
+            if m is None or (f.section_start is not None and f.section_start.match(text, a) is None):
                 continue
             # header words that could start a target: the whole unit, as the nlp would have read it
             if not any(_hits(w, patterns_dir) for w in WORD.findall(text, a, m.end())):
