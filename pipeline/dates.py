@@ -57,6 +57,12 @@ def parse_date(value: str) -> dt.date | None:
     s = str(value).strip()
     if not s or s.lower() in {"nan", "nat", "none", "null"}:
         return None
+    if len(s) == 10 and s[4] == "-" and s[7] == "-":  # YYYY-MM-DD, what most exports hold: no parser needed
+        try:
+            d = dt.date.fromisoformat(s)
+        except ValueError:
+            return None
+        return d if MIN_YEAR <= d.year <= MAX_YEAR else None
     if re.fullmatch(r"\d{4}-\d{1,2}-\d{1,2}([ T]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?", s) or \
             re.fullmatch(r"\d{1,2}/\d{1,2}/(\d{2}|\d{4})( \d{1,2}:\d{2}(:\d{2})?( ?[AP]M)?)?", s, re.I) or \
             re.fullmatch(rf"{MONTHS}\.? \d{{1,2}}(st|nd|rd|th)?,? \d{{4}}", s, re.I) or \

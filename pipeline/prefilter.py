@@ -29,9 +29,6 @@ from .nlp import SENTENCE_ABBREVIATIONS, default_patterns_dir
 
 HEADER = re.compile(r"[ \t>*#\-]*[A-Za-z][^\n:.;]{0,45}(?::|\s-\s)")
 WORD = re.compile(r"[A-Za-z0-9]+(?:[-/.'+][A-Za-z0-9]+)*")
-# Where the sentence splitter splits: a line break, or a word's full stop before a capital (unless the
-# word is an abbreviation the tokenizer keeps whole, or a single letter). A unit is a whole number of sentences.
-_BREAK = re.compile(r"\n|(?<![\w.@/-])([a-z]{2,}|[A-Z][a-z]+|\d+%?)[.!?](?=[ \t]+[A-Z])")
 
 
 class Element(NamedTuple):
@@ -97,9 +94,27 @@ class Filter(NamedTuple):
     section_start: re.Pattern | None   # matches where a section header can start (None: anywhere)
     by_word: dict                      # (attr, word) -> ids of the literal elements that accept it
     regex_ids: tuple[int, ...]         # elements tested by their regex
+    by_key: dict                       # element id -> the rules it is the key (first required) element of
+    seen: dict                         # word -> hits, for the words met so far
 
-    def applicable(self, note_classes: frozenset) -> tuple[RuleNeed, ...]:
-        return tuple(r for r in self.rules if r.required_class is None or r.required_class in note_classes)
+    def hits(self, word: str) -> frozenset:
+        """Ids of the elements a word satisfies, whole or cut at - / . ' + as the tokenizer may cut it."""
+        found = self.seen.get(word)
+        if found is None:
+            parts = {p for p in (word, *re.split(r"[-/.'+]", word)) if p}
+            ids = {i for p in parts for key in (("LOWER", p.lower()), ("TEXT", p)) for i in self.by_word.get(key, ())}
+            ids.update(i for i in self.regex_ids if any(self.elements[i].accepts(p) for p in parts))
+            found = frozenset(ids)
+            if len(self.seen) < 500_000:
+                self.seen[word] = found
+        return found
+
+    def possible(self, hits: set, note_classes: frozenset) -> tuple[RuleNeed, ...]:
+        """The rules a text with these hits can satisfy in a note of these classes."""
+        keyed = {k for i in hits for k in self.by_key.get(i, ())}
+        return tuple(r for r in map(self.rules.__getitem__, sorted(keyed))
+                     if (r.required_class is None or r.required_class in note_classes)
+                     and _can_count(hits, (r,), note_classes))
 
 
 BOUNDED = r"(?<![A-Za-z0-9])(?:{})(?![A-Za-z0-9])"
@@ -163,30 +178,16 @@ def load_filter(patterns_dir: str | None = None) -> Filter | None:
             rules.append(RuleNeed(n, tuple(c for cat in d.get("cues", ()) for c in cues.get(cat, [])),
                                   d.get("note_class"), required.get(rule["category"])))
     elements = tuple(sorted(ids, key=ids.get))
+    by_key: dict[int, tuple[int, ...]] = {}
+    for k, r in enumerate(rules):
+        key = min(r.elements)
+        by_key[key] = (*by_key.get(key, ()), k)
     by_word: dict[tuple[str, str], list[int]] = {}
     for i, e in enumerate(elements):
         for v in e.values:
             by_word.setdefault((e.attr, v), []).append(i)
     return Filter(elements, tuple(rules), _section_starts(pdir), {k: tuple(v) for k, v in by_word.items()},
-                  tuple(i for i, e in enumerate(elements) if e.regex is not None))
-
-
-_HITS: dict[tuple[str, str | None], frozenset] = {}
-
-
-def _hits(word: str, patterns_dir: str | None) -> frozenset:
-    """Element ids a word satisfies, whole or cut at - / . ' + as the tokenizer may cut it."""
-    key = (word, patterns_dir)
-    found = _HITS.get(key)
-    if found is None:
-        f = load_filter(patterns_dir)
-        parts = {p for p in (word, *re.split(r"[-/.'+]", word)) if p}
-        ids = {i for p in parts for key in (("LOWER", p.lower()), ("TEXT", p)) for i in f.by_word.get(key, ())}
-        ids.update(i for i in f.regex_ids if any(f.elements[i].accepts(p) for p in parts))
-        found = frozenset(ids)
-        if len(_HITS) < 500_000:
-            _HITS[key] = found
-    return found
+                  tuple(i for i, e in enumerate(elements) if e.regex is not None), by_key, {})
 
 
 def _can_count(hits: set, rules: tuple[RuleNeed, ...], note_classes: frozenset) -> bool:
@@ -203,12 +204,31 @@ def _kept_whole() -> frozenset:
     return frozenset(k[:-1].lower() for k in cached_nlp().tokenizer.rules if k.endswith(".")) | SENTENCE_ABBREVIATIONS
 
 
+_LINE_END = re.compile(r"\n")
+_STOP = re.compile(r"[.!?](?=[ \t]+[A-Z])")
+_STOP_WORD = re.compile(r"[a-z]{2,}|[A-Z][a-z]+|\d+")
+
+
 def _units(text: str) -> list[int]:
-    """Start offsets of the units the note is cut into (each a whole number of sentences)."""
-    whole = _kept_whole()
-    return [0] + [m.end() for m in _BREAK.finditer(text)
-                  if m.group(1) is None or (m.group(1).lower() not in whole
-                                            and not (len(m.group(1)) == 1 and m.group(1).isalpha()))]
+    """Start offsets of the units the note is cut into, each a whole number of sentences: the splitter
+    splits at a line break, and at a word's full stop before a capital (a number's too, "50%." included)
+    unless the word is one the tokenizer keeps whole with its full stop."""
+    breaks = [m.end() for m in _LINE_END.finditer(text)]
+    whole = None
+    for m in _STOP.finditer(text):
+        q = p = m.start()
+        if text[q - 1:q] == "%":
+            q -= 1
+        k = q
+        while k and (text[k - 1].isalnum() or text[k - 1] == "_"):
+            k -= 1
+        word = text[k:q]
+        if not _STOP_WORD.fullmatch(word) or (q < p and not word.isdigit()) or text[k - 1:k] in (".", "@", "/", "-"):
+            continue
+        whole = whole or _kept_whole()
+        if word.lower() not in whole:
+            breaks.append(p + 1)
+    return [0, *sorted(breaks)] if whole else [0, *breaks]
 
 
 class Window(NamedTuple):
@@ -231,26 +251,34 @@ class Window(NamedTuple):
         return self.note_starts[k] + i - self.starts[k]
 
 
-def _unit_hits(text: str, a: int, b: int, patterns_dir: str | None) -> set:
-    hits: set = set()
-    for w in set(WORD.findall(text, a, b)):
-        hits |= _hits(w, patterns_dir)
-    return hits
-
-
 def window(text: str, note_classes: frozenset = frozenset(), patterns_dir: str | None = None) -> Window | None:
     """The sentences of a note that can hold a target, with the section headers before them;
     None when the note cannot count."""
     f = load_filter(patterns_dir)
     if f is None:
         return Window.whole(text)
-    rules = f.applicable(note_classes)
-    if not _can_count(_unit_hits(text, 0, len(text), patterns_dir), rules, note_classes):
+    seen, words = f.seen, {}
+    for w in set(WORD.findall(text)):
+        h = seen.get(w)
+        if h is None:
+            h = f.hits(w)
+        if h:
+            words[w] = h
+    note_hits = set().union(*words.values())
+    rules = f.possible(note_hits, note_classes)
+    if not rules:
         return None
     starts = _units(text)
     bounds = starts[1:] + [len(text)]
-    keep = [u for u, (a, b) in enumerate(zip(starts, bounds))
-            if _can_count(_unit_hits(text, a, b, patterns_dir), rules, note_classes)]
+    keep = []
+    for u, (a, b) in enumerate(zip(starts, bounds)):
+        hits = set()
+        for w in WORD.findall(text, a, b):
+            h = words.get(w)
+            if h:
+                hits |= h
+        if hits and _can_count(hits, rules, note_classes):
+            keep.append(u)
     if not keep:
         return None
     # parts: (start, end) in the note; the section headers of the units before the last kept one come too
@@ -263,7 +291,7 @@ def window(text: str, note_classes: frozenset = frozenset(), patterns_dir: str |
             if m is None or (f.section_start is not None and f.section_start.match(text, a) is None):
                 continue
             # header words that could start a target: the whole unit, as the nlp would have read it
-            if not any(_hits(w, patterns_dir) for w in WORD.findall(text, a, m.end())):
+            if not any(f.hits(w) for w in WORD.findall(text, a, m.end())):
                 b = m.end()
         if parts and parts[-1][1] == a:
             parts[-1][1] = b
