@@ -100,8 +100,12 @@ def line_sentencizer(doc: Doc) -> Doc:
     return doc
 
 
-def read_rules(path: Path, key: str, rule_class):
-    """Rules from a medspaCy JSON file; unknown keys are rejected by the rule class's from_dict."""
+def read_rules(path: Path, key: str, rule_class, tokenizer=None):
+    """Rules from a medspaCy JSON file; unknown keys are rejected by the rule class's from_dict.
+
+    Given the pipeline's tokenizer, a pattern of lower-case words is loaded as the phrases it
+    matches (see `as_phrases`); the rules match exactly what they matched as patterns.
+    """
     with open(path, encoding="utf-8") as f:
         data = json.load(f)
     if set(data) != {key}:
@@ -112,14 +116,54 @@ def read_rules(path: Path, key: str, rule_class):
         # ConTextRule takes terminated_by, but medspaCy 1.3.1's from_dict does not list it
         terminated_by = item.pop("terminated_by", None) if rule_class is ConTextRule else None
         try:
-            for pattern in expand_leading_sets(item.get("pattern")):
-                rule = rule_class.from_dict({**item, "pattern": pattern} if pattern is not None else item)
+            rule_class.from_dict(item)  # the rule as written: unknown keys and bad values are reported here
+            phrases = as_phrases(item.get("pattern"), tokenizer) if tokenizer is not None else None
+            if phrases is not None:
+                items = [{**item, "literal": phrase, "pattern": None} for phrase in phrases]
+            else:
+                items = [{**item, "pattern": pattern} if pattern is not None else item
+                         for pattern in expand_leading_sets(item.get("pattern"))]
+            for one in items:
+                rule = rule_class.from_dict(one)
                 if terminated_by:
                     rule.terminated_by = {str(c).upper() for c in terminated_by}
                 rules.append(rule)
         except (ValueError, TypeError) as e:
             raise ValueError(f"{path}: rule #{i + 1} ({item.get('literal')!r}): {e}") from e
     return rules
+
+
+def as_phrases(pattern, tokenizer, limit: int = 512) -> list[str] | None:
+    """The phrases a token pattern matches, when it is only lower-case single-token words
+    (`{"LOWER": w}` or `{"LOWER": {"IN": [...]}}`, optionally `"OP": "?"`); None otherwise.
+
+    spaCy's Matcher tries every pattern at every token, so its cost grows with the number
+    of rules; the PhraseMatcher finds all its phrases with one lookup per token.
+    """
+    if not isinstance(pattern, list) or not pattern:
+        return None
+    options: list[list[str]] = [[]]
+    for element in pattern:
+        op = element.get("OP")
+        if set(element) - {"OP"} != {"LOWER"} or op not in (None, "?"):
+            return None
+        value = element["LOWER"]
+        if isinstance(value, str):
+            values = [value]
+        elif isinstance(value, dict) and set(value) == {"IN"} and value["IN"]:
+            values = value["IN"]
+        else:
+            return None
+        for v in values:
+            if not isinstance(v, str) or v != v.lower() or [t.text for t in tokenizer(v)] != [v]:
+                return None
+        alternatives = [[v] for v in values] + ([[]] if op == "?" else [])
+        options = [o + a for o in options for a in alternatives]
+        if len(options) > limit:
+            return None
+    if any(not o for o in options):
+        return None  # every element optional: it would match nothing as a phrase
+    return list(dict.fromkeys(" ".join(o) for o in options))
 
 
 def expand_leading_sets(pattern, limit: int = 64) -> list:
@@ -160,13 +204,13 @@ def build_nlp(patterns_dir: str | Path | None = None) -> Language:
     nlp.add_pipe("line_sentencizer")
     sectionizer = nlp.add_pipe("medspacy_sectionizer", config={"rules": None, "phrase_matcher_attr": "LOWER"})
     for path in sorted(pdir.glob("sections*.json")):
-        sectionizer.add(read_rules(path, "section_rules", SectionRule))
+        sectionizer.add(read_rules(path, "section_rules", SectionRule, nlp.tokenizer))
     matcher = nlp.add_pipe("medspacy_target_matcher")
     for path in sorted(pdir.glob("targets*.json")):
-        matcher.add(read_rules(path, "target_rules", TargetRule))
+        matcher.add(read_rules(path, "target_rules", TargetRule, nlp.tokenizer))
     context = nlp.add_pipe("medspacy_context", config={"rules": None, "span_attrs": None})
     for path in sorted(pdir.glob("context*.json")):
-        context.add(read_rules(path, "context_rules", ConTextRule))
+        context.add(read_rules(path, "context_rules", ConTextRule, nlp.tokenizer))
     return nlp
 
 
