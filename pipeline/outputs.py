@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from .report import render_report
+from . import report
 from .review import ReviewResult
 
 
@@ -86,12 +86,31 @@ def _csv_writer(df: pd.DataFrame):
     return lambda tmp: df.to_csv(tmp, index=False, date_format="%Y-%m-%d")
 
 
+PARQUET_ROWS = 50_000  # rows converted and written at a time (one row group each)
+
+
 def _parquet_writer(df: pd.DataFrame):
-    out = df.copy()
-    for c in out.columns:
-        if out[c].dtype == object:
-            out[c] = out[c].map(lambda v: None if v is None or (isinstance(v, float) and pd.isna(v)) else str(v))
-    return lambda tmp: out.to_parquet(tmp, index=False)
+    """Object columns (ids, dates, text) as strings; written a row group at a time, so a large
+    table is never copied whole."""
+    def text(v):
+        return None if v is None or (isinstance(v, float) and pd.isna(v)) else str(v)
+
+    def write(tmp):
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+        objects = [c for c in df.columns if df[c].dtype == object]
+        schema = pa.Schema.from_pandas(df.head(0).astype({c: "float64" for c in objects}), preserve_index=False)
+        for c in objects:
+            schema = schema.set(schema.get_field_index(c), pa.field(c, pa.string()))
+        with pq.ParquetWriter(tmp, schema) as writer:
+            for start in range(0, len(df), PARQUET_ROWS):
+                part = df.iloc[start:start + PARQUET_ROWS].copy()
+                for c in objects:
+                    part[c] = part[c].map(text)
+                writer.write_table(pa.Table.from_pandas(part, schema=schema, preserve_index=False))
+            if not len(df):
+                writer.write_table(schema.empty_table())
+    return write
 
 
 def _text_writer(text: str):
@@ -110,7 +129,7 @@ def write_outputs(result: ReviewResult, out_dir: str | Path) -> list[Path]:
         "evidence.csv": lambda: _csv_writer(result.evidence),
         "evidence.parquet": lambda: _parquet_writer(result.evidence),
         "rejected.csv": lambda: _csv_writer(result.rejected),
-        "report.html": lambda: _text_writer(render_report(result)),
+        "report.html": lambda: lambda tmp: report.write_report_file(result, tmp),
         "run.json": lambda: _text_writer(json.dumps(result.run, indent=2, default=str)),
     }
     staged: list[tuple[str, Path]] = []

@@ -23,7 +23,7 @@ import math
 import sys
 from functools import lru_cache
 from pathlib import Path
-from typing import Iterable
+from typing import Iterable, Iterator
 
 from .review import ReviewResult
 
@@ -301,24 +301,20 @@ def _what(value, unit, date, date_end) -> str:
     return ""
 
 
-def _page_data(result: ReviewResult, policy) -> tuple[dict, list[dict]]:
+def _page_data(result: ReviewResult, policy) -> tuple[dict, Iterator[dict]]:
+    """The summary (one short row per case) and, lazily, each case's details in the same order:
+    the page is written one case at a time, so its size never sits in memory."""
     review, ev = result.review, result.evidence
     rcols = list(review.columns)
     ecols = _columns(ev, EVIDENCE_READ)
     crits = _criteria(rcols, policy, {str(c) for c in ecols["criterion"] if not _missing(c)})
     ci_of = {c.name: i for i, c in enumerate(crits)}
-
-    rows_by_pid: dict[str, list[int]] = {}
-    for i, pid in enumerate(ecols["patient_id"]):
-        rows_by_pid.setdefault(_text(pid), []).append(i)
-
     rc = _columns(review, rcols)
-    reasons: list[str] = []
-    reason_ix: dict[str, int] = {}
-    cases, details = [], []
-    for r in range(len(review)):
+    n_rows = len(review)
+
+    def case(r: int):
         pid = _text(rc["patient_id"][r])
-        rd_text = _text(rc.get("review_date", [None] * len(review))[r])
+        rd_text = _text(rc.get("review_date", [None] * n_rows)[r])
         rd = _date(rd_text)
         statuses = [_text(rc[f"{c.name}_status"][r]) if f"{c.name}_status" in rc else "" for c in crits]
         vals, fields, windows = [], [], []
@@ -336,52 +332,63 @@ def _page_data(result: ReviewResult, policy) -> tuple[dict, list[dict]]:
                 vals.append(fv[k].replace(" weeks", " wk") if _is_numeric(c.fields[k]) else fv[k].replace("_", " "))
             windows.append(f"window {_months_before(rd, c.window).isoformat()} to {rd.isoformat()}"
                            if c.window and rd else "")
-        cases.append([pid, rd_text, _text(rc["determination"][r]), _text(rc.get("missing", [""] * len(review))[r]),
-                      statuses, vals])
+        row = [pid, rd_text, _text(rc["determination"][r]), _text(rc.get("missing", [""] * n_rows)[r]),
+               statuses, vals]
+        return row, rd, fields, windows
 
-        notes, note_ix, sents, sent_ix, items = [], {}, [], {}, []
-        for i in rows_by_pid.get(pid, ()):
-            crit_name = _text(ecols["criterion"][i])
-            ci = ci_of.get(crit_name)
-            if ci is None:
-                continue
-            note_key = (_text(ecols["note_id"][i]), _text(ecols["note_date"][i]))
-            ni = note_ix.get(note_key)
-            if ni is None:
-                ni = note_ix[note_key] = len(notes)
-                notes.append(list(note_key))
-            sentence = _text(ecols["sentence"][i])
-            si = sent_ix.get(sentence)
-            if si is None:
-                si = sent_ix[sentence] = len(sents)
-                sents.append(sentence)
-            start, end, ss = _int(ecols["start"][i]), _int(ecols["end"][i]), _int(ecols["sentence_start"][i])
-            hs = he = -1
-            if start is not None and end is not None and ss is not None:
-                a, b = max(0, start - ss), min(len(sentence), end - ss)
-                if a < b:
-                    hs, he = _utf16(sentence, a), _utf16(sentence, b)
-            label = _text(ecols["label"][i])
-            used = _bool(ecols["used"][i])
-            ri = -1
-            if not used:
-                flags = {f: _bool(ecols[f][i]) for f in FLAGS}
-                why = _why(crits[ci], label, flags, _date(note_key[1]), _date(ecols["date"][i]), rd)
-                ri = reason_ix.get(why)
-                if ri is None:
-                    ri = reason_ix[why] = len(reasons)
-                    reasons.append(why)
-            what = _what(ecols["value"][i], ecols["unit"][i], ecols["date"][i], ecols["date_end"][i])
-            items.append((ci, 0 if used else 1, -(_date(note_key[1]) or dt.date.min).toordinal(), start or 0,
-                          [ci, 1 if used else 0, ni, _text(ecols["section"][i]), label, what, si, hs, he, ri]))
-        items.sort(key=lambda t: t[:4])
-        details.append({"v": fields, "w": windows, "n": notes, "s": sents, "e": [t[4] for t in items]})
+    cases = [case(r)[0] for r in range(n_rows)]
+    reasons: list[str] = []  # filled while the details are written; the page reads them after the last case
+
+    def details() -> Iterator[dict]:
+        rows_by_pid: dict[str, list[int]] = {}
+        for i, pid in enumerate(ecols["patient_id"]):
+            rows_by_pid.setdefault(_text(pid), []).append(i)
+        reason_ix: dict[str, int] = {}
+        for r in range(n_rows):
+            (pid, *_), rd, fields, windows = case(r)
+            notes, note_ix, sents, sent_ix, items = [], {}, [], {}, []
+            for i in rows_by_pid.get(pid, ()):
+                crit_name = _text(ecols["criterion"][i])
+                ci = ci_of.get(crit_name)
+                if ci is None:
+                    continue
+                note_key = (_text(ecols["note_id"][i]), _text(ecols["note_date"][i]))
+                ni = note_ix.get(note_key)
+                if ni is None:
+                    ni = note_ix[note_key] = len(notes)
+                    notes.append(list(note_key))
+                sentence = _text(ecols["sentence"][i])
+                si = sent_ix.get(sentence)
+                if si is None:
+                    si = sent_ix[sentence] = len(sents)
+                    sents.append(sentence)
+                start, end, ss = _int(ecols["start"][i]), _int(ecols["end"][i]), _int(ecols["sentence_start"][i])
+                hs = he = -1
+                if start is not None and end is not None and ss is not None:
+                    a, b = max(0, start - ss), min(len(sentence), end - ss)
+                    if a < b:
+                        hs, he = _utf16(sentence, a), _utf16(sentence, b)
+                label = _text(ecols["label"][i])
+                used = _bool(ecols["used"][i])
+                ri = -1
+                if not used:
+                    flags = {f: _bool(ecols[f][i]) for f in FLAGS}
+                    why = _why(crits[ci], label, flags, _date(note_key[1]), _date(ecols["date"][i]), rd)
+                    ri = reason_ix.get(why)
+                    if ri is None:
+                        ri = reason_ix[why] = len(reasons)
+                        reasons.append(why)
+                what = _what(ecols["value"][i], ecols["unit"][i], ecols["date"][i], ecols["date_end"][i])
+                items.append((ci, 0 if used else 1, -(_date(note_key[1]) or dt.date.min).toordinal(), start or 0,
+                              [ci, 1 if used else 0, ni, _text(ecols["section"][i]), label, what, si, hs, he, ri]))
+            items.sort(key=lambda t: t[:4])
+            yield {"v": fields, "w": windows, "n": notes, "s": sents, "e": [t[4] for t in items]}
 
     scored = [any(c[4][k] for c in cases) for k in range(len(crits))]  # columns of the summary table
     summary = {"criteria": [{"name": c.name, "label": c.label, "req": c.requirement, "scored": scored[k],
                              "fields": [c.field_label(col)[0] for col in c.fields]} for k, c in enumerate(crits)],
                "cases": cases, "reasons": reasons}
-    return summary, details
+    return summary, details()
 
 
 # --- the page -----------------------------------------------------------------------------------------
@@ -721,8 +728,8 @@ def _policy_section(run: dict, policy, warning: str, crits: list[dict]) -> str:
             f"</thead><tbody>{trs}</tbody></table></section>")
 
 
-def render_report(result: ReviewResult) -> str:
-    """The whole report page as a string (see the module docstring)."""
+def report_parts(result: ReviewResult) -> Iterator[str]:
+    """The report page in pieces, one case's details at a time (see the module docstring)."""
     run = result.run or {}
     policy, warning = load_run_policy(run)
     summary, details = _page_data(result, policy)
@@ -772,11 +779,27 @@ def render_report(result: ReviewResult) -> str:
         "<p class='tools'><button type='button' id='expand'>expand all</button> "
         "<button type='button' id='collapse'>collapse all</button></p>",
         "<div id='cards'></div></main>",
-        f"<script type='application/json' id='summary-data'>{_json(summary)}</script>",
     ]
-    parts += [f"<script type='application/json' id='d-{i}'>{_json(d)}</script>" for i, d in enumerate(details)]
-    parts.append(f"<script>{SCRIPT}</script></body></html>")
-    return "\n".join(parts)
+    yield "\n".join(parts) + "\n"
+    for i, d in enumerate(details):
+        yield f"<script type='application/json' id='d-{i}'>{_json(d)}</script>\n"
+    # after the cases: the reasons an unused mention was not used, gathered while their details were written
+    yield f"<script type='application/json' id='summary-data'>{_json(summary)}</script>\n"
+    yield f"<script>{SCRIPT}</script></body></html>"
+
+
+def render_report(result: ReviewResult) -> str:
+    """The whole report page as a string."""
+    return "".join(report_parts(result))
+
+
+def write_report_file(result: ReviewResult, path: str | Path) -> None:
+    """The report page written to `path` piece by piece."""
+    with open(path, "w", encoding="utf-8") as f:
+        for part in report_parts(result):
+            f.write(part)
+
+
 
 
 # --- scs-abstract report OUT_DIR ----------------------------------------------------------------------
@@ -826,9 +849,9 @@ def write_report(out_dir: str | Path) -> Path:
     from .outputs import _atomic
 
     out = Path(out_dir)
-    page = render_report(load_result(out))
+    result = load_result(out)
     target = out / "report.html"
-    _atomic(target, lambda tmp: Path(tmp).write_text(page, encoding="utf-8"))
+    _atomic(target, lambda tmp: write_report_file(result, tmp))
     return target
 
 
@@ -857,4 +880,4 @@ def cmd_report(args) -> int:
     return 0
 
 
-__all__ = ["render_report", "write_report", "load_result", "add_parser", "cmd_report", "requirement"]
+__all__ = ["render_report", "report_parts", "write_report_file", "write_report", "load_result", "add_parser", "cmd_report", "requirement"]

@@ -182,10 +182,10 @@ def test_a_crash_while_writing_the_report_leaks_nothing(tmp_path):
     notes = tmp_path / "notes.csv"
     notes.write_text(csv_text(marked_rows()[:4]), encoding="utf-8")
     prelude = textwrap.dedent("""
-        import pipeline.outputs as o
-        def boom(result):
+        import pipeline.report as r
+        def boom(result, path):
             raise RuntimeError("bad sentence: " + " ".join(result.evidence["sentence"]))
-        o.render_report = boom
+        r.write_report_file = boom
     """)
     p = run_cli(["run", notes, "--out", tmp_path / "out"], prelude=prelude)
     assert p.returncode == 1
