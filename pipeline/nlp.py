@@ -76,8 +76,8 @@ def line_sentencizer(doc: Doc) -> Doc:
 
     Clinical notes are lists, tables and templates as much as prose: a line
     break ends a sentence, so "ODI: ___" never borrows a number from the next line.
-    Whitespace tokens never start a sentence and are looked through, so a run of
-    spaces (a line the pre-filter blanked) splits exactly as the original did.
+    Whitespace tokens are looked through: the first word after leading whitespace starts
+    a sentence, as it would after a line break.
     """
     if not len(doc):
         return doc
@@ -90,7 +90,7 @@ def line_sentencizer(doc: Doc) -> Doc:
         if tok.is_space:
             newline = newline or "\n" in text
         else:
-            if i and (newline or (last in (".", "!", "?") and text[:1].isupper() and before
+            if i and (newline or not last or (last in (".", "!", "?") and text[:1].isupper() and before
                                   and before.lower() not in SENTENCE_ABBREVIATIONS
                                   and not (len(before) == 1 and before.isalpha()))):
                 starts[i] = 1

@@ -92,6 +92,7 @@ class Filter(NamedTuple):
     elements: tuple[Element, ...]
     rules: tuple[RuleNeed, ...]
     section_start: re.Pattern | None   # matches where a section header can start (None: anywhere)
+    section_header: re.Pattern | None  # matches a sentence that surely is a section header
     by_word: dict                      # (attr, word) -> ids of the literal elements that accept it
     regex_ids: tuple[int, ...]         # elements tested by their regex
     by_key: dict                       # element id -> the rules it is the key (first required) element of
@@ -140,6 +141,38 @@ def _section_starts(pdir: Path) -> re.Pattern | None:
     return re.compile(r"[ \t>*#\-]*" + BOUNDED.format("|".join(dict.fromkeys(patterns))), re.I)
 
 
+def _token_regex(element: dict, first: bool) -> str | None:
+    """A regex for the one token a section-rule element accepts; None when it is not a plain word list."""
+    keys = set(element) - ({"IS_SENT_START"} if first else set())
+    if len(keys) != 1 or not keys <= {"LOWER", "TEXT"}:
+        return None
+    attr = keys.pop()
+    v = element[attr]
+    values = [v] if isinstance(v, str) else v.get("IN") if isinstance(v, dict) and set(v) == {"IN"} else None
+    if not values or any(not isinstance(x, str) or not x or (attr == "LOWER" and x != x.lower()) for x in values):
+        return None
+    alternatives = [(r"(?<![A-Za-z0-9])" if x[0].isalnum() else "") + re.escape(x)
+                    + (r"(?![A-Za-z0-9])" if x[-1].isalnum() else "") for x in values]
+    body = "|".join(alternatives)
+    return f"(?:{body})" if attr == "LOWER" else f"(?-i:{body})"
+
+
+def _section_headers(pdir: Path) -> re.Pattern | None:
+    """Matches at a sentence the sectionizer reads as a section header (each rule's words in turn);
+    None when some rule cannot be written so (then no header before a kept sentence is dropped)."""
+    rules = []
+    for path in sorted(pdir.glob("sections*.json")):
+        for rule in json.loads(path.read_text(encoding="utf-8"))["section_rules"]:
+            pattern = rule.get("pattern")
+            if not isinstance(pattern, list) or not pattern or pattern[0].get("IS_SENT_START") is not True:
+                return None
+            parts = [_token_regex(e, i == 0) for i, e in enumerate(pattern)]
+            if None in parts:
+                return None
+            rules.append("(?: )?".join(parts))  # one space is no token; more would be one
+    return re.compile(r"[ \t]*(?:" + "|".join(rules) + ")", re.I) if rules else None
+
+
 @lru_cache(maxsize=4)
 def load_filter(patterns_dir: str | None = None) -> Filter | None:
     """The filter for a rules folder; None when some rule could match anything (then nothing is skipped)."""
@@ -186,7 +219,8 @@ def load_filter(patterns_dir: str | None = None) -> Filter | None:
     for i, e in enumerate(elements):
         for v in e.values:
             by_word.setdefault((e.attr, v), []).append(i)
-    return Filter(elements, tuple(rules), _section_starts(pdir), {k: tuple(v) for k, v in by_word.items()},
+    return Filter(elements, tuple(rules), _section_starts(pdir), _section_headers(pdir),
+                  {k: tuple(v) for k, v in by_word.items()},
                   tuple(i for i, e in enumerate(elements) if e.regex is not None), by_key, {})
 
 
@@ -200,8 +234,9 @@ def _can_count(hits: set, rules: tuple[RuleNeed, ...], note_classes: frozenset) 
 @lru_cache(maxsize=1)
 def _kept_whole() -> frozenset:
     """Words the tokenizer keeps together with their full stop ("Dr.", "Jan.", "vs."), plus the splitter's own list."""
-    from .nlp import cached_nlp
-    return frozenset(k[:-1].lower() for k in cached_nlp().tokenizer.rules if k.endswith(".")) | SENTENCE_ABBREVIATIONS
+    from spacy.lang.en import English  # the exceptions spacy.blank("en"), the pipeline's base, tokenizes with
+    return (frozenset(k[:-1].lower() for k in English.Defaults.tokenizer_exceptions if k.endswith("."))
+            | SENTENCE_ABBREVIATIONS)
 
 
 _LINE_END = re.compile(r"\n")
@@ -281,22 +316,28 @@ def window(text: str, note_classes: frozenset = frozenset(), patterns_dir: str |
             keep.append(u)
     if not keep:
         return None
-    # parts: (start, end) in the note; the section headers of the units before the last kept one come too
+    # parts: (start, end) in the note. Before each kept unit come the section headers it may fall under:
+    # those since the last unit that surely is one (an earlier header is closed by it)
     parts: list[list[int]] = []
-    kept = set(keep)
+    kept, pending = set(keep), []
     for u in range(keep[-1] + 1):
         a, b = starts[u], bounds[u]
         if u not in kept:
             m = HEADER.match(text, a)
-            if m is None or (f.section_start is not None and f.section_start.match(text, a) is None):
-                continue
-            # header words that could start a target: the whole unit, as the nlp would have read it
-            if not any(f.hits(w) for w in WORD.findall(text, a, m.end())):
-                b = m.end()
-        if parts and parts[-1][1] == a:
-            parts[-1][1] = b
-        else:
-            parts.append([a, b])
+            if m is not None and (f.section_start is None or f.section_start.match(text, a) is not None):
+                sure = f.section_header is not None and f.section_header.match(text, a) is not None
+                if sure:
+                    pending = []
+                # header words that could start a target: the whole unit, as the nlp would have read it
+                whole = any(f.hits(w) for w in WORD.findall(text, a, m.end()))
+                pending.append((a, b if whole else m.end()))
+            continue
+        for span in [*pending, (a, b)]:
+            if parts and parts[-1][1] == span[0]:
+                parts[-1][1] = span[1]
+            else:
+                parts.append(list(span))
+        pending = []
     out, w_starts, n_starts, size = [], [], [], 0
     for a, b in parts:
         if out and not out[-1].endswith("\n"):

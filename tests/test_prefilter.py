@@ -9,11 +9,15 @@ from pipeline.prefilter import window
 from conftest import SAMPLES, make_note
 
 
-@pytest.fixture(scope="module")
-def sample_notes():
+def _read_notes(folder):
     from pipeline.exports import validate
     from pipeline.review import _notes
-    return _notes(validate(read_table(SAMPLES / "notes.csv"), "samples").notes)
+    return _notes(validate(read_table(folder / "notes.csv"), str(folder)).notes)
+
+
+@pytest.fixture(scope="module")
+def sample_notes():
+    return _read_notes(SAMPLES)
 
 
 def test_window_keeps_the_sentences_that_matter_and_maps_back_to_note_offsets():
@@ -76,3 +80,23 @@ def test_review_and_used_evidence_are_the_same_with_and_without_the_prefilter(sa
     pd.testing.assert_frame_equal(slow.review, quick.review)
     used = lambda ev: ev[ev.used].reset_index(drop=True)  # noqa: E731
     pd.testing.assert_frame_equal(used(slow.evidence), used(quick.evidence))
+
+
+def test_a_kept_sentence_after_a_list_number_keeps_its_section_header():
+    note = make_note("Spine clinic consultation\n1. History: s/p L5-S1 TLIF (2020) with persistent low back pain.\n"
+                     "2. Plan: follow up.")
+    fast, slow = list(extract([note], prefilter=True)), list(extract([note], prefilter=False))
+    assert fast == slow and {m.section for m in fast if m.criterion == "indication"} == {"hpi"}
+
+
+@pytest.mark.parametrize("folder", [SAMPLES, SAMPLES.parent.parent / "tests" / "data" / "heldout"],
+                         ids=["samples", "heldout"])
+def test_the_prefilter_only_drops_mentions_that_cannot_count(folder):
+    """Every mention of the fast path is one of the full path; what it drops is a cue-dependent
+    category's mention without its cue (trial mentions outside the trial's sentences)."""
+    notes = _read_notes(folder)
+    full, fast = set(extract(notes, prefilter=False)), set(extract(notes, prefilter=True))
+    assert fast <= full
+    assert {(m.criterion, m.label) for m in full - fast} <= {("trial", "mention"), ("trial", "other_treatment"),
+                                                             ("trial", "unattributed")}
+    assert len(fast) > 100
