@@ -133,9 +133,10 @@ def find_dates(text: str, ref: dt.date | None = None, yearless: bool = False) ->
         for m in _YEARLESS.finditer(text):
             try:
                 d = dt.date(ref.year, int(m.group(1)), int(m.group(2)))
-            except ValueError:
+                d = d if d <= ref else d.replace(year=ref.year - 1)
+            except ValueError:  # no such day (2/30), or none before the note (a note dated in year 1)
                 continue
-            add(m.start(), m.end(), d if d <= ref else d.replace(year=ref.year - 1), "day")
+            add(m.start(), m.end(), d, "day")
     if ref is not None:
         for m in _SEASON_PATTERN.finditer(text):  # "this past spring": the latest spring up to the note
             month, day = YEAR_PARTS[m.group(1).lower()]

@@ -9,7 +9,7 @@ import json
 import re
 from functools import lru_cache
 from pathlib import Path
-from typing import Iterable, Iterator
+from typing import Iterable, Iterator, NamedTuple
 
 from .nlp import cached_nlp, default_patterns_dir
 from .prefilter import Window, window
@@ -38,8 +38,25 @@ def load_note_classes(patterns_dir: str | None = None) -> tuple[tuple, ...]:
         if unknown:
             raise ValueError(f"{path}: note class {item.get('name')!r} has unknown keys {sorted(unknown)}")
         out.append((item["name"], *(re.compile(item[k], re.I | re.M) if item.get(k) else None
-                                    for k in ("note_type", "header", "text"))))
+                                    for k in ("note_type", "header")),
+                    _whole_text_search(item["text"]) if item.get("text") else None))
     return tuple(out)
+
+
+class _LowerSearch(NamedTuple):
+    """A case-insensitive search run as a plain one over the lower-cased text: Python's `re` is about
+    twice as fast so, and this one reads every note whole."""
+    regex: re.Pattern
+
+    def search(self, text: str):
+        return self.regex.search(text.lower())
+
+
+def _whole_text_search(pattern: str):
+    bare = re.sub(r"\\.", "", pattern)  # without its escapes (\w, \s, \b ...)
+    if re.search(r"[A-Z]|\(\?[a-zA-Z-]*[:)]", bare):  # upper-case letters or inline flags: keep re.I
+        return re.compile(pattern, re.I | re.M)
+    return _LowerSearch(re.compile(pattern, re.M))
 
 
 def classify_note(note: Note, patterns_dir: str | None = None) -> frozenset:

@@ -50,3 +50,11 @@ def test_find_date_ranges(text, first, last):
 
 def test_two_dates_that_are_not_a_range():
     assert find_date_ranges("seen 01/06/2025, next visit 02/27/2025") == []
+
+
+def test_a_yearless_date_with_no_year_before_the_note_is_no_date():
+    import datetime as dt
+    from pipeline.dates import find_dates
+    assert find_dates("trial placed 12/30, removed 12/31", dt.date(1, 1, 1), yearless=True) == []
+    assert [d.date for d in find_dates("trial placed 12/30", dt.date(2025, 1, 5), yearless=True)] == [
+        dt.date(2024, 12, 30)]
