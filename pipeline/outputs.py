@@ -92,9 +92,6 @@ PARQUET_ROWS = 50_000  # rows converted and written at a time (one row group eac
 def _parquet_writer(df: pd.DataFrame):
     """Object columns (ids, dates, text) as strings; written a row group at a time, so a large
     table is never copied whole."""
-    def text(v):
-        return None if v is None or (isinstance(v, float) and pd.isna(v)) else str(v)
-
     def write(tmp):
         import pyarrow as pa
         import pyarrow.parquet as pq
@@ -106,7 +103,7 @@ def _parquet_writer(df: pd.DataFrame):
             for start in range(0, len(df), PARQUET_ROWS):
                 part = df.iloc[start:start + PARQUET_ROWS].copy()
                 for c in objects:
-                    part[c] = part[c].map(text)
+                    part[c] = part[c].astype("string")  # str() of each value; None and NaN stay missing
                 writer.write_table(pa.Table.from_pandas(part, schema=schema, preserve_index=False))
             if not len(df):
                 writer.write_table(schema.empty_table())

@@ -311,29 +311,30 @@ def _page_data(result: ReviewResult, policy) -> tuple[dict, Iterator[dict]]:
     ci_of = {c.name: i for i, c in enumerate(crits)}
     rc = _columns(review, rcols)
     n_rows = len(review)
+    review_dates = rc.get("review_date") or [None] * n_rows
+    missing = rc.get("missing") or [""] * n_rows
+
+    # per criterion, what does not change from case to case: its columns, their units and kinds
+    specs = [(c, rc.get(f"{c.name}_status"), [(rc[col], c.field_label(col)[1], _is_numeric(col)) for col in c.fields],
+              c.value_field, c.value_field is not None and _is_numeric(c.fields[c.value_field])) for c in crits]
 
     def case(r: int):
         pid = _text(rc["patient_id"][r])
-        rd_text = _text(rc.get("review_date", [None] * n_rows)[r])
+        rd_text = _text(review_dates[r])
         rd = _date(rd_text)
-        statuses = [_text(rc[f"{c.name}_status"][r]) if f"{c.name}_status" in rc else "" for c in crits]
-        vals, fields, windows = [], [], []
-        for c in crits:
+        statuses, vals, fields, windows = [], [], [], []
+        for c, status, columns, k, numeric_value in specs:
+            statuses.append(_text(status[r]) if status is not None else "")
             fv = []
-            for col in c.fields:
-                label, unit = c.field_label(col)
-                t = _text(rc[col][r], numeric=_is_numeric(col))
+            for values, unit, numeric in columns:
+                t = _text(values[r], numeric=numeric)
                 fv.append((t + unit) if t else "")
             fields.append(fv)
-            k = c.value_field  # the summary table's cell: a score, a duration or an outcome
-            if k is None:
-                vals.append("")
-            else:
-                vals.append(fv[k].replace(" weeks", " wk") if _is_numeric(c.fields[k]) else fv[k].replace("_", " "))
+            # the summary table's cell: a score, a duration or an outcome
+            vals.append("" if k is None else fv[k].replace(" weeks", " wk") if numeric_value else fv[k].replace("_", " "))
             windows.append(f"window {_months_before(rd, c.window).isoformat()} to {rd.isoformat()}"
                            if c.window and rd else "")
-        row = [pid, rd_text, _text(rc["determination"][r]), _text(rc.get("missing", [""] * n_rows)[r]),
-               statuses, vals]
+        row = [pid, rd_text, _text(rc["determination"][r]), _text(missing[r]), statuses, vals]
         return row, rd, fields, windows
 
     cases = [case(r)[0] for r in range(n_rows)]
