@@ -1,6 +1,6 @@
 """Throughput and memory benchmark: `scs-abstract run` end to end against medspaCy's default pipeline.
 
-    .venv/bin/python benchmarks/bench.py                  # a few minutes on 2 cores
+    .venv/bin/python benchmarks/bench.py                  # about 3 minutes on 2 cores
     .venv/bin/python benchmarks/bench.py --export ../shared/real-notes/mtsamples.csv
     .venv/bin/python benchmarks/bench.py --large 500000   # the memory run: peak RSS on a 500,000-note export
 
@@ -212,7 +212,7 @@ def table(rows: list[Measure], baselines: list[tuple[str, float, int, int]]) -> 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--work", help="folder for the exports and outputs (default: a new temporary folder)")
-    p.add_argument("--notes", type=int, default=20_000, help="notes in the mixed export (default 20000)")
+    p.add_argument("--notes", type=int, default=100_000, help="notes in the mixed export (default 100000)")
     p.add_argument("--relevant", type=float, default=0.1, help="relevant fraction of the mixed export (default 0.1)")
     p.add_argument("--relevant-notes", type=int, default=4_000, help="notes in the relevant-only export (default 4000)")
     p.add_argument("--baseline-notes", type=int, default=300, help="notes the baseline is timed on, per export")

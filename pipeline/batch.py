@@ -33,7 +33,7 @@ from .extract import extract
 from .nlp import default_patterns_dir
 from .policy import Policy, load_policy
 from .records import Mention, Note
-from .review import ReviewResult, review_dates, run_record, score_cases
+from .review import ReviewResult, review_dates, run_record
 
 WORK_DIR = ".work"
 BUCKET_MENTIONS = 200_000  # mentions scored at a time (a range of patients)
@@ -178,37 +178,40 @@ def _chunk_mentions(work: Path, i: int) -> list[Mention]:
 def _score(work: Path, chunks: list[ChunkResult], dates: Mapping[str, dt.date], pol: Policy):
     """`review.score_cases` over the checkpointed mentions, one range of patients at a time.
 
-    The cases are cut into ranges of sorted patient ids, so the ranges' evidence, one
-    after the other, is in the order `score_cases` gives; the review rows are collected
-    and framed once, so the table (columns, dtypes) is the one `score_cases` makes.
+    The cases are cut into ranges of sorted patient ids (at most BUCKET_MENTIONS mentions each),
+    so the ranges' evidence, one after the other, is in the order `score_cases` gives; the review
+    rows are collected and framed once, so the table (columns, dtypes) is the one `score_cases` makes.
     """
-    total = sum(r.mentions for r in chunks)
-    n_buckets = max(1, -(-total // BUCKET_MENTIONS))
-    if n_buckets == 1:
-        return score_cases([m for r in chunks for m in _chunk_mentions(work, r.index)], dates, pol)
     from .review import _evidence_frame, _review_frame
-    from .scoring import score_patient
+    total = sum(r.mentions for r in chunks)
     pids = sorted(dates)
-    size = -(-len(pids) // n_buckets) or 1
-    bucket_of = {p: k // size for k, p in enumerate(pids)}
-    rows, frames = [], []
-    for b in range(-(-len(pids) // size)):
-        by_patient: dict[str, list] = {}
-        for r in chunks:
-            for m in _chunk_mentions(work, r.index):
-                if bucket_of.get(m.patient_id) == b:
-                    by_patient.setdefault(m.patient_id, []).append(m)
-        evidence = []
-        for pid in pids[b * size:(b + 1) * size]:
-            ms = by_patient.get(pid, [])
-            row, used = score_patient(pid, dates[pid], ms, pol)
-            rows.append(row)
-            evidence += [(m, i in used) for i, m in enumerate(ms)]
-        del by_patient
-        if evidence:
-            frames.append(_evidence_frame(evidence))
+    size = -(-len(pids) // max(1, -(-total // BUCKET_MENTIONS))) or 1
+    scored = [_score_range(work, [r.index for r in chunks], (pids[k], pids[min(k + size, len(pids)) - 1]), dates, pol)
+              for k in range(0, len(pids), size)]
+    rows = [row for rs, _ in scored for row in rs]
+    frames = [f for _, f in scored if len(f)]
     evidence_df = pd.concat(frames, ignore_index=True) if frames else _evidence_frame([])
     return _review_frame(rows), evidence_df
+
+
+def _score_range(work: Path, chunk_indexes: list[int], pid_range: tuple[str, str], dates: Mapping[str, dt.date],
+                 pol: Policy) -> tuple[list[dict], pd.DataFrame]:
+    """The review rows and evidence of the patients from pid_range[0] to pid_range[1] (sorted ids)."""
+    from .review import _evidence_frame
+    from .scoring import score_patient
+    first, last = pid_range
+    by_patient: dict[str, list] = {}
+    for i in chunk_indexes:
+        for m in _chunk_mentions(work, i):
+            if first <= m.patient_id <= last:
+                by_patient.setdefault(m.patient_id, []).append(m)
+    rows, evidence = [], []
+    for pid in sorted(p for p in dates if first <= p <= last):
+        ms = by_patient.get(pid, [])
+        row, used = score_patient(pid, dates[pid], ms, pol)
+        rows.append(row)
+        evidence += [(m, i in used) for i, m in enumerate(ms)]
+    return rows, _evidence_frame(evidence)
 
 
 def _chunk_notes(chunks: Iterable, source: str, columns) -> Iterable[tuple[int, int, list[Note], object]]:
