@@ -14,7 +14,7 @@ In one run it
 3. runs `scs-abstract run` as a subprocess, reading to writing, on each export with one
    worker and on the mixed one with --workers N, and measures wall time and peak memory
    (the largest process's max RSS from /usr/bin/time -v, and the whole process tree's
-   RSS sampled every 0.2 s);
+   proportional set size, PSS, sampled every 0.2 s);
 4. checks the development set still scores as before, when ../shared/dev-corpus is there;
 5. prints the commands it ran and a table: chars/s, notes/s, ratio to the baseline, peak RSS.
 
@@ -50,9 +50,9 @@ class Measure(NamedTuple):
     chars: int
     seconds: float
     max_rss_mb: float | None    # the largest single process
-    tree_rss_mb: float | None   # all processes of the run together (sampled)
+    tree_rss_mb: float | None   # all processes of the run together (PSS, sampled)
     baseline_cps: float | None  # the baseline's chars/s on the same notes
-    before_write_mb: float | None = None  # tree RSS peak before the outputs are written (read, extract, score)
+    before_write_mb: float | None = None  # tree PSS peak before the outputs are written (read, extract, score)
 
     @property
     def cps(self) -> float:
@@ -111,7 +111,8 @@ def run_baseline(nlp, texts: list[str]) -> tuple[float, int, int]:
 
 
 class _TreeSampler(threading.Thread):
-    """Peak of the summed RSS of a process and its descendants, sampled."""
+    """Peak of the summed memory of a process and its descendants, sampled: proportional set size
+    (PSS), so pages a forked worker shares with its parent are counted once, not once per process."""
 
     def __init__(self, pid: int, every: float = 0.2, out_dir: Path | None = None):
         super().__init__(daemon=True)
@@ -133,7 +134,7 @@ class _TreeSampler(threading.Thread):
             try:
                 for p in [root, *root.children(recursive=True)]:
                     try:
-                        total += p.memory_info().rss
+                        total += _pss(p)
                     except psutil.Error:
                         pass
             except psutil.Error:
@@ -149,6 +150,13 @@ class _TreeSampler(threading.Thread):
             return any(p.name != ".work" for p in self.out_dir.iterdir())
         except OSError:
             return False
+
+
+def _pss(process) -> int:
+    try:
+        return process.memory_full_info().pss
+    except AttributeError:  # no PSS on this platform
+        return process.memory_info().rss
 
 
 def run_project(name: str, args: list[str], notes: int, chars: int, baseline_cps: float | None,
@@ -198,7 +206,7 @@ def _fmt(v, spec: str) -> str:
 
 def table(rows: list[Measure], baselines: list[tuple[str, float, int, int]]) -> list[str]:
     out = [f"{'run':<34} {'notes':>8} {'chars':>12} {'wall s':>8} {'chars/s':>11} {'notes/s':>9} "
-           f"{'x base':>7} {'max RSS MB':>10} {'tree RSS MB':>11}"]
+           f"{'x base':>7} {'max RSS MB':>10} {'tree PSS MB':>11}"]
     for name, secs, n, c in baselines:
         out.append(f"{name:<34} {n:>8} {c:>12} {secs:>8.1f} {c / secs:>11,.0f} {n / secs:>9.1f} {'1.0':>7} "
                    f"{'-':>10} {'-':>11}")
@@ -239,10 +247,10 @@ def main(argv: list[str] | None = None) -> int:
                         ["run", str(export), "--out", str(work / "out-large"), "--quiet",
                          "--workers", str(a.large_workers)], notes, chars, None, commands)
         lines += ["", "commands:"] + [f"  {c}" for c in commands] + [""] + table([r], [])
-        lines.append(f"peak RSS: largest process {_fmt(r.max_rss_mb, '.0f')} MB, all processes together "
-                     f"{_fmt(r.tree_rss_mb, '.0f')} MB, for {notes} notes ({chars / 1e6:.0f} M characters); "
-                     f"before writing the outputs (reading, extraction, scoring): all processes together "
-                     f"{_fmt(r.before_write_mb, '.0f')} MB")
+        lines.append(f"peak memory: largest process {_fmt(r.max_rss_mb, '.0f')} MB (max RSS), all processes "
+                     f"together {_fmt(r.tree_rss_mb, '.0f')} MB (PSS), for {notes} notes ({chars / 1e6:.0f} M "
+                     f"characters); before writing the outputs (reading, extraction, scoring): all processes "
+                     f"together {_fmt(r.before_write_mb, '.0f')} MB (PSS)")
         print("\n".join(lines))
         return 0
 
