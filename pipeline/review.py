@@ -15,7 +15,7 @@ from . import __version__
 from .exports import REJECT_COLUMNS, validate
 from .extract import extract
 from .policy import Policy, load_policy
-from .records import EVIDENCE_COLUMNS, Note
+from .records import EVIDENCE_COLUMNS, Mention, Note
 from .scoring import REVIEW_COLUMNS, score_patient
 
 
@@ -115,8 +115,9 @@ def _review_frame(rows: list[dict]) -> pd.DataFrame:
 
 
 def _evidence_frame(evidence: list) -> pd.DataFrame:
-    records = [{**{k: getattr(m, k) for k in EVIDENCE_COLUMNS if k != "used"}, "used": used} for m, used in evidence]
-    df = pd.DataFrame(records, columns=EVIDENCE_COLUMNS)
+    """Mentions (with whether the scorer used each) as the evidence table."""
+    df = pd.DataFrame.from_records([(*m, used) for m, used in evidence], columns=[*Mention._fields, "used"])
+    df = df.reindex(columns=EVIDENCE_COLUMNS)
     df["value"] = pd.to_numeric(df["value"], errors="coerce").astype("float64")
     for c in ("negated", "hypothetical", "historical", "family", "used"):
         df[c] = df[c].astype(bool)
