@@ -181,17 +181,26 @@ def _score(work: Path, chunks: list[ChunkResult], dates: Mapping[str, dt.date], 
     The cases are cut into ranges of sorted patient ids (at most BUCKET_MENTIONS mentions each),
     so the ranges' evidence, one after the other, is in the order `score_cases` gives; the review
     rows are collected and framed once, so the table (columns, dtypes) is the one `score_cases` makes.
+    Only one range's mentions are in memory at a time.
     """
     from .review import _evidence_frame, _review_frame
     total = sum(r.mentions for r in chunks)
     pids = sorted(dates)
     size = -(-len(pids) // max(1, -(-total // BUCKET_MENTIONS))) or 1
-    scored = [_score_range(work, [r.index for r in chunks], (pids[k], pids[min(k + size, len(pids)) - 1]), dates, pol)
-              for k in range(0, len(pids), size)]
-    rows = [row for rs, _ in scored for row in rs]
-    frames = [f for _, f in scored if len(f)]
+    keys, rows, frames = None, [], []
+    for k in range(0, len(pids), size):
+        rs, frame = _score_range(work, [r.index for r in chunks], (pids[k], pids[min(k + size, len(pids)) - 1]),
+                                 dates, pol)
+        for row in rs:  # kept as tuples (a third of a dict's memory) while every row has the same columns
+            keys = tuple(row) if keys is None else keys
+            rows.append(tuple(row.values()) if tuple(row) == keys else row)
+        if len(frame):
+            frames.append(frame)
     evidence_df = pd.concat(frames, ignore_index=True) if frames else _evidence_frame([])
-    return _review_frame(rows), evidence_df
+    del frames
+    if all(type(r) is tuple for r in rows):
+        return _review_frame(rows, keys), evidence_df
+    return _review_frame([dict(zip(keys, r)) if type(r) is tuple else r for r in rows]), evidence_df
 
 
 def _score_range(work: Path, chunk_indexes: list[int], pid_range: tuple[str, str], dates: Mapping[str, dt.date],

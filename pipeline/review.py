@@ -105,8 +105,9 @@ def score_cases(mentions: list, dates: Mapping[str, dt.date], policy: Policy) ->
     return _review_frame(rows), _evidence_frame(evidence)
 
 
-def _review_frame(rows: list[dict]) -> pd.DataFrame:
-    df = pd.DataFrame(rows)
+def _review_frame(rows: list, columns: tuple[str, ...] | None = None) -> pd.DataFrame:
+    """The review table from row dicts, or from row tuples in the order of `columns`."""
+    df = pd.DataFrame.from_records(rows, columns=columns) if columns is not None else pd.DataFrame(rows)
     extra = [c for c in df.columns if c not in REVIEW_COLUMNS]
     df = df.reindex(columns=REVIEW_COLUMNS + extra)
     for c in ("odi_score", "trial_relief_pct", "pt_weeks"):
