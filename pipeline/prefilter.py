@@ -95,7 +95,7 @@ class Filter(NamedTuple):
     section_header: re.Pattern | None  # matches a sentence that surely is a section header
     by_word: dict                      # (attr, word) -> ids of the literal elements that accept it
     regex_ids: tuple[int, ...]         # elements tested by their regex
-    by_key: dict                       # element id -> the rules it is the key (first required) element of
+    by_key: dict                       # element id -> the rules keyed by it (each rule by one of its elements)
     seen: dict                         # word -> hits, for the words met so far
 
     def hits(self, word: str) -> frozenset:
