@@ -121,26 +121,6 @@ class Filter(NamedTuple):
 BOUNDED = r"(?<![A-Za-z0-9])(?:{})(?![A-Za-z0-9])"
 
 
-def _section_starts(pdir: Path) -> re.Pattern | None:
-    """Matches at a sentence that can start a section header (by the section rules' first words);
-    None when some rule's first word cannot be told (then every "Words:" sentence counts as one)."""
-    patterns = []
-    for path in sorted(pdir.glob("sections*.json")):
-        for rule in json.loads(path.read_text(encoding="utf-8"))["section_rules"]:
-            pattern = rule.get("pattern")
-            if pattern is None:
-                first = {"LOWER": rule["literal"].split()[0].lower()} if rule["literal"].split() else {}
-            elif isinstance(pattern, list) and pattern and pattern[0].get("OP") is None:
-                first = pattern[0]
-            else:
-                return None
-            element = _element(first)
-            if element is None or element.text_pattern() is None:
-                return None
-            patterns.append(element.text_pattern())
-    return re.compile(r"[ \t>*#\-]*" + BOUNDED.format("|".join(dict.fromkeys(patterns))), re.I)
-
-
 def _token_regex(element: dict, first: bool) -> str | None:
     """A regex for the one token a section-rule element accepts; None when it is not a plain word list."""
     keys = set(element) - ({"IS_SENT_START"} if first else set())
@@ -157,20 +137,33 @@ def _token_regex(element: dict, first: bool) -> str | None:
     return f"(?:{body})" if attr == "LOWER" else f"(?-i:{body})"
 
 
-def _section_headers(pdir: Path) -> re.Pattern | None:
-    """Matches at a sentence the sectionizer reads as a section header (each rule's words in turn);
-    None when some rule cannot be written so (then no header before a kept sentence is dropped)."""
-    rules = []
+def _section_patterns(pdir: Path) -> tuple[re.Pattern | None, re.Pattern | None]:
+    """Two regexes from the section rules, matched where a sentence starts.
+
+    * where a section header can start, by the rules' first words (None when some rule's first
+      word cannot be told: then every "Words:" sentence counts as one);
+    * a sentence the sectionizer surely reads as a header, each rule's words in turn (None when
+      some rule cannot be written so: then no header before a kept sentence is dropped).
+    """
+    starts, headers = [], []
     for path in sorted(pdir.glob("sections*.json")):
         for rule in json.loads(path.read_text(encoding="utf-8"))["section_rules"]:
             pattern = rule.get("pattern")
-            if not isinstance(pattern, list) or not pattern or pattern[0].get("IS_SENT_START") is not True:
-                return None
-            parts = [_token_regex(e, i == 0) for i, e in enumerate(pattern)]
-            if None in parts:
-                return None
-            rules.append("(?: )?".join(parts))  # one space is no token; more would be one
-    return re.compile(r"[ \t]*(?:" + "|".join(rules) + ")", re.I) if rules else None
+            if pattern is None:
+                first = {"LOWER": rule["literal"].split()[0].lower()} if rule["literal"].split() else {}
+            elif isinstance(pattern, list) and pattern and pattern[0].get("OP") is None:
+                first = pattern[0]
+            else:
+                first = {}
+            element = _element(first)
+            starts.append(element.text_pattern() if element is not None else None)
+            parts = ([_token_regex(e, i == 0) for i, e in enumerate(pattern)]
+                     if isinstance(pattern, list) and pattern and pattern[0].get("IS_SENT_START") is True else [None])
+            headers.append(None if None in parts else "(?: )?".join(parts))  # one space is no token; more would be one
+    start = None if None in starts else re.compile(r"[ \t>*#\-]*" + BOUNDED.format("|".join(dict.fromkeys(starts))),
+                                                   re.I)
+    header = None if None in headers or not headers else re.compile(r"[ \t]*(?:" + "|".join(headers) + ")", re.I)
+    return start, header
 
 
 @lru_cache(maxsize=4)
@@ -219,7 +212,7 @@ def load_filter(patterns_dir: str | None = None) -> Filter | None:
     for i, e in enumerate(elements):
         for v in e.values:
             by_word.setdefault((e.attr, v), []).append(i)
-    return Filter(elements, tuple(rules), _section_starts(pdir), _section_headers(pdir),
+    return Filter(elements, tuple(rules), *_section_patterns(pdir),
                   {k: tuple(v) for k, v in by_word.items()},
                   tuple(i for i, e in enumerate(elements) if e.regex is not None), by_key, {})
 
