@@ -318,26 +318,30 @@ def _page_data(result: ReviewResult, policy) -> tuple[dict, Iterator[dict]]:
     specs = [(c, rc.get(f"{c.name}_status"), [(rc[col], c.field_label(col)[1], _is_numeric(col)) for col in c.fields],
               c.value_field, c.value_field is not None and _is_numeric(c.fields[c.value_field])) for c in crits]
 
-    def case(r: int):
-        pid = _text(rc["patient_id"][r])
-        rd_text = _text(review_dates[r])
-        rd = _date(rd_text)
-        statuses, vals, fields, windows = [], [], [], []
+    def cell(values, unit: str, numeric: bool, r: int) -> str:
+        t = _text(values[r], numeric=numeric)
+        return (t + unit) if t else ""
+
+    def summary_row(r: int) -> list:
+        """The summary table's row: the statuses, and one value cell per criterion (a score, a
+        duration or an outcome)."""
+        statuses, vals = [], []
         for c, status, columns, k, numeric_value in specs:
             statuses.append(_text(status[r]) if status is not None else "")
-            fv = []
-            for values, unit, numeric in columns:
-                t = _text(values[r], numeric=numeric)
-                fv.append((t + unit) if t else "")
-            fields.append(fv)
-            # the summary table's cell: a score, a duration or an outcome
-            vals.append("" if k is None else fv[k].replace(" weeks", " wk") if numeric_value else fv[k].replace("_", " "))
-            windows.append(f"window {_months_before(rd, c.window).isoformat()} to {rd.isoformat()}"
-                           if c.window and rd else "")
-        row = [pid, rd_text, _text(rc["determination"][r]), _text(missing[r]), statuses, vals]
-        return row, rd, fields, windows
+            v = "" if k is None else cell(*columns[k], r)
+            vals.append(v.replace(" weeks", " wk") if numeric_value else v.replace("_", " "))
+        return [_text(rc["patient_id"][r]), _text(review_dates[r]), _text(rc["determination"][r]),
+                _text(missing[r]), statuses, vals]
 
-    cases = [case(r)[0] for r in range(n_rows)]
+    def card_fields(r: int):
+        """A case card's review date, every field and the look-back window, per criterion."""
+        rd = _date(_text(review_dates[r]))
+        fields = [[cell(*col, r) for col in columns] for _, _, columns, _, _ in specs]
+        windows = [f"window {_months_before(rd, c.window).isoformat()} to {rd.isoformat()}" if c.window and rd else ""
+                   for c, *_ in specs]
+        return rd, fields, windows
+
+    cases = [summary_row(r) for r in range(n_rows)]
     reasons: list[str] = []  # filled while the details are written; the page reads them after the last case
 
     def details() -> Iterator[dict]:
@@ -346,7 +350,8 @@ def _page_data(result: ReviewResult, policy) -> tuple[dict, Iterator[dict]]:
             rows_by_pid.setdefault(_text(pid), []).append(i)
         reason_ix: dict[str, int] = {}
         for r in range(n_rows):
-            (pid, *_), rd, fields, windows = case(r)
+            pid = _text(rc["patient_id"][r])
+            rd, fields, windows = card_fields(r)
             notes, note_ix, sents, sent_ix, items = [], {}, [], {}, []
             for i in rows_by_pid.get(pid, ()):
                 crit_name = _text(ecols["criterion"][i])
