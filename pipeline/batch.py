@@ -28,7 +28,7 @@ from typing import Iterable, Mapping, NamedTuple
 import pandas as pd
 
 from . import __version__
-from .exports import REJECT_COLUMNS, input_size, iter_chunks, validate
+from .exports import REJECT_COLUMNS, NoteIdIndex, input_size, iter_chunks, validate
 from .extract import extract
 from .nlp import default_patterns_dir
 from .policy import Policy, load_policy
@@ -224,7 +224,7 @@ def _score_range(work: Path, chunk_indexes: list[int], pid_range: tuple[str, str
 
 
 def _chunk_notes(chunks: Iterable, source: str, columns) -> Iterable[tuple[int, int, list[Note], object]]:
-    seen: dict = {}
+    seen = NoteIdIndex()
     for i, c in enumerate(chunks):
         read = validate(c.frame, source, dict(columns or {}), c.row_offset, seen)
         notes = [Note(p, n, d, t, x) for p, n, d, t, x in zip(read.notes["patient_id"], read.notes["note_id"],

@@ -39,7 +39,7 @@ from typing import Iterable, Mapping
 import pandas as pd
 
 from .dates import parse_date
-from .exports import REJECT_COLUMNS, InputError, _format, validate
+from .exports import REJECT_COLUMNS, InputError, NoteIdIndex, _format, validate
 from .policy import Policy, load_policy
 from .records import Mention, Note
 
@@ -223,7 +223,8 @@ def _first_valid(df: pd.DataFrame, columns, source, partition_info=None) -> pd.D
 def _validated(df: pd.DataFrame, columns, source, offsets, firsts, partition_info=None):
     part = partition_info["number"] if partition_info else 0
     lo, hi = offsets[part], offsets[part + 1]
-    seen = {nid: row for nid, row in firsts.items() if not lo < row <= hi}
+    earlier = [(nid, row) for nid, row in firsts.items() if not lo < row <= hi]
+    seen = NoteIdIndex([nid for nid, _ in earlier], [row for _, row in earlier])
     return validate(_plain(df), source, dict(columns or {}), lo, seen)
 
 

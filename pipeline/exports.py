@@ -554,12 +554,67 @@ def _cell(v) -> str:
     return str(v)
 
 
+class NoteIdIndex:
+    """The note_ids accepted so far in one export and the row of each, for rejecting duplicates across chunks.
+
+    Kept as two 64-bit hashes and a row number per id in sorted numpy arrays (24 bytes a note) rather
+    than as the ids themselves: a dict of a million note_id strings alone takes about 140 MB, and an
+    export of millions of notes must not grow memory by that much. Two different ids are taken for
+    the same only if both hashes collide (about 1 in 2**128 for a pair).
+    """
+    _KEYS = ("scs-abstract-id-1", "scs-abstract-id-2")  # pandas' hash keys: 16 bytes each
+
+    def __init__(self, ids: list[str] = (), rows: list[int] = ()):
+        import numpy as np
+        self._h1, self._h2 = np.empty(0, dtype="uint64"), np.empty(0, dtype="uint64")
+        self._rows = np.empty(0, dtype="int64")
+        if len(ids):
+            self.add(ids, rows)
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+    @classmethod
+    def _hashes(cls, ids: list[str]):
+        import numpy as np
+        a = np.asarray(list(ids), dtype=object)
+        return tuple(pd.util.hash_array(a, hash_key=k[:16]) for k in cls._KEYS)
+
+    def first_rows(self, ids: list[str]) -> list[int | None]:
+        """Per id, the row it was first accepted at, or None when it is new."""
+        import numpy as np
+        out: list[int | None] = [None] * len(ids)
+        if not len(ids) or not len(self):
+            return out
+        h1, h2 = self._hashes(ids)
+        lo, hi = np.searchsorted(self._h1, h1, "left"), np.searchsorted(self._h1, h1, "right")
+        for k in np.flatnonzero(hi > lo):  # nearly always one candidate, the same id
+            for j in range(lo[k], hi[k]):
+                if self._h2[j] == h2[k]:
+                    out[k] = int(self._rows[j])
+                    break
+        return out
+
+    def add(self, ids: list[str], rows: list[int]) -> None:
+        """Remember ids (new ones) as accepted at rows."""
+        import numpy as np
+        if not len(ids):
+            return
+        h1, h2 = self._hashes(ids)
+        order = np.argsort(h1, kind="stable")
+        h1, h2, rows = h1[order], h2[order], np.asarray(rows, dtype="int64")[order]
+        at = np.searchsorted(self._h1, h1)
+        self._h1, self._h2 = np.insert(self._h1, at, h1), np.insert(self._h2, at, h2)
+        self._rows = np.insert(self._rows, at, rows)
+
+
 def validate(df: pd.DataFrame, source: str, columns: dict[str, str] | None = None,
-             row_offset: int = 0, seen: dict | None = None) -> NotesRead:
+             row_offset: int = 0, seen: NoteIdIndex | None = None) -> NotesRead:
     """Map columns, check required ones exist, and split rows into notes and rejects.
 
     `row` is the 1-based record number in the input (the header is not counted).
-    `seen` (note_id -> row) carries duplicate detection across the chunks of one export.
+    `seen` (the note_ids of the chunks before, updated with this chunk's) carries duplicate
+    detection across the chunks of one export.
     """
     columns = columns or {}
     missing_sources = [f"{k}={v}" for k, v in columns.items() if v not in df.columns]
@@ -585,7 +640,8 @@ def validate(df: pd.DataFrame, source: str, columns: dict[str, str] | None = Non
     row_errors = clean(ROW_ERROR) if ROW_ERROR in df.columns else [""] * n
     texts = [_cell(v) for v in df["text"].tolist()]
     keep, rejects = [], []
-    seen = {} if seen is None else seen
+    earlier = seen.first_rows(nid) if seen is not None else [None] * n  # in the chunks before this one
+    here: dict[str, int] = {}  # accepted in this chunk
     for k in range(n):
         reason = col = None
         date = parse_date(ndate[k]) if ndate[k] else None
@@ -602,18 +658,20 @@ def validate(df: pd.DataFrame, source: str, columns: dict[str, str] | None = Non
                       if _DATE_SHAPE.fullmatch(ndate[k]) else
                       "unparseable note_date (use YYYY-MM-DD or MM/DD/YYYY)")
             col = "note_date"
-        elif nid[k] in seen:
-            reason, col = f"duplicate note_id (first at row {seen[nid[k]]})", "note_id"
+        elif earlier[k] is not None or nid[k] in here:
+            reason, col = f"duplicate note_id (first at row {earlier[k] or here[nid[k]]})", "note_id"
         elif file_errors[k]:
             reason, col = file_errors[k], "text"
         if reason:
             rejects.append((source, rows[k], pid[k], nid[k], col, reason))
             continue
-        seen[nid[k]] = rows[k]
+        here[nid[k]] = rows[k]
         if len(texts[k]) > LONG_NOTE_CHARS:
             warn(f"{source}: row {rows[k]}: the note is {len(texts[k]):,} characters long; it is read whole, "
                  f"which takes a while")
         keep.append((pid[k], nid[k], date, ntype[k], texts[k].replace("\x00", " "), rows[k]))
+    if seen is not None:
+        seen.add(list(here), list(here.values()))
     notes = pd.DataFrame(keep, columns=["patient_id", "note_id", "note_date", "note_type", "text", "row"])
     rejected = pd.DataFrame(rejects, columns=REJECT_COLUMNS)
     return NotesRead(notes, rejected, n)

@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 import pipeline
 from pipeline.batch import run_batch
 from pipeline.dates import find_date_ranges, find_dates, parse_date
-from pipeline.exports import InputError, iter_chunks, read_cases, validate
+from pipeline.exports import InputError, NoteIdIndex, iter_chunks, read_cases, validate
 from pipeline.extract import classify_note, extract, mentions_from_doc
 from pipeline.normalizers import NORMALIZERS, NOTE_EXTRACTORS
 from pipeline.policy import load_policy
@@ -231,7 +231,7 @@ def test_readers_take_anything_and_account_for_every_row(body, ext, encoding, ch
         path = Path(d) / f"notes{ext}"
         path.write_bytes(gzip.compress(data) if ext.endswith(".gz") else data)
         try:
-            seen, total, rows = {}, 0, []
+            seen, total, rows = NoteIdIndex(), 0, []
             for c in iter_chunks(path, chunk_size):
                 assert c.row_offset == total
                 read = validate(c.frame, str(path), None, c.row_offset, seen)
