@@ -7,12 +7,15 @@ finished chunk. When every chunk is done, mentions are grouped by patient and
 scored. The review table does not depend on the chunk size or the worker count.
 
 Memory stays bounded by the chunk size while reading and extracting: a finished
-chunk's mentions live in its checkpoint file, not in memory. Scoring reads them
-back one range of patients at a time (at most BUCKET_MENTIONS mentions at once);
-the review and evidence tables it returns are what stays.
+chunk's mentions live in its checkpoint file, not in memory. Scoring sorts them
+into ranges of patients (about BUCKET_MENTIONS mentions each) and saves each
+range's review and evidence tables to disk, where the outputs are written from, a
+range at a time. What grows with the export is small: 24 bytes a note for the
+note_ids seen (duplicates), and each patient's review date.
 """
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import hashlib
 import json
@@ -23,7 +26,7 @@ import sys
 import time
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
-from typing import Iterable, Mapping, NamedTuple
+from typing import Iterable, Iterator, Mapping, NamedTuple
 
 import pandas as pd
 
@@ -33,10 +36,10 @@ from .extract import extract
 from .nlp import default_patterns_dir
 from .policy import Policy, load_policy
 from .records import Mention, Note
-from .review import ReviewResult, review_dates, run_record
+from .review import review_dates, run_record
 
 WORK_DIR = ".work"
-BUCKET_MENTIONS = 200_000  # mentions scored at a time (a range of patients)
+BUCKET_MENTIONS = 100_000  # mentions scored, and later written, at a time (a range of patients)
 TASK_NOTES = 500           # notes per task sent to a worker process (a chunk is split into tasks)
 
 
@@ -103,9 +106,15 @@ def _die_with_parent() -> None:
 
 
 def _save(path: Path, obj) -> None:
+    _save_all(path, (obj,))
+
+
+def _save_all(path: Path, objs: Iterable) -> None:
+    """Pickles one after the other in one file, which appears whole or not at all."""
     tmp = path.with_suffix(".tmp")
     with open(tmp, "wb") as f:
-        pickle.dump(obj, f, protocol=pickle.HIGHEST_PROTOCOL)
+        for obj in objs:
+            pickle.dump(obj, f, protocol=pickle.HIGHEST_PROTOCOL)
         f.flush()
         os.fsync(f.fileno())
     os.replace(tmp, path)
@@ -135,8 +144,9 @@ class Progress:
 def run_batch(notes_path: str | Path, out_dir: str | Path, *, cases: Mapping[str, dt.date] | None = None,
               review_date: dt.date | None = None, policy: Policy | str | None = None,
               columns: Mapping[str, str] | None = None, patterns_dir: str | None = None,
-              chunk_size: int = 5000, workers: int = 1, resume: bool = False, quiet: bool = False) -> ReviewResult:
-    """Review a whole export on this machine; returns the same tables as `pipeline.review`."""
+              chunk_size: int = 5000, workers: int = 1, resume: bool = False, quiet: bool = False) -> StagedResult:
+    """Review a whole export on this machine: the tables of `pipeline.review`, kept on disk under
+    OUT/.work/ a range of patients at a time until the outputs are written."""
     t0 = time.perf_counter()
     pol = policy if isinstance(policy, Policy) else load_policy(policy)
     notes_path = Path(notes_path)
@@ -161,66 +171,97 @@ def run_batch(notes_path: str | Path, out_dir: str | Path, *, cases: Mapping[str
     t1 = time.perf_counter()
     dates = review_dates(latest, cases, review_date)
     del latest
-    review_df, evidence_df = _score(work, ordered, dates, pol)
+    parts = _score(work, ordered, dates, pol)
     rejected = pd.concat([r.rejected for r in ordered if len(r.rejected)] or [pd.DataFrame(columns=REJECT_COLUMNS)],
                          ignore_index=True)
+    staged = StagedResult(tuple(parts), rejected.reindex(columns=REJECT_COLUMNS), {})
     t2 = time.perf_counter()
     run = run_record(pol, sum(r.rows_read for r in ordered), sum(r.notes_processed for r in ordered), rejected,
-                     review_df, evidence_df, {"read_extract": t1 - t0, "score": t2 - t1},
+                     staged.parts(), {"read_extract": t1 - t0, "score": t2 - t1},
                      chunks=len(ordered), chunk_size=chunk_size, workers=workers)
-    return ReviewResult(review_df, evidence_df, rejected.reindex(columns=REJECT_COLUMNS), run)
+    return staged._replace(run=run)
 
 
 def _chunk_mentions(work: Path, i: int) -> list[Mention]:
     return pickle.loads((work / f"chunk-{i:06d}.pkl").read_bytes()).mentions
 
 
-def _score(work: Path, chunks: list[ChunkResult], dates: Mapping[str, dt.date], pol: Policy):
+class StagedResult(NamedTuple):
+    """A batch run's result whose review and evidence tables stay on disk, one range of patients per
+    file (OUT/.work/scored-*.pkl), so that writing the outputs holds one range at a time whatever
+    the export's size. `review` and `evidence` read a whole table into memory, for callers that
+    want it (tests, notebooks); the outputs are written from `parts()`."""
+    part_files: tuple[Path, ...]
+    rejected: pd.DataFrame
+    run: dict
+
+    def parts(self, evidence: bool = True) -> Iterator[tuple[pd.DataFrame, pd.DataFrame | None]]:
+        """(review, evidence) per range of patients, in patient order; evidence None when not asked for."""
+        for path in self.part_files:
+            with open(path, "rb") as f:
+                review = pickle.load(f)
+                yield review, (pickle.load(f) if evidence else None)
+
+    @property
+    def review(self) -> pd.DataFrame:
+        return pd.concat([r for r, _ in self.parts(evidence=False)], ignore_index=True)
+
+    @property
+    def evidence(self) -> pd.DataFrame:
+        frames = [e for _, e in self.parts()]
+        return pd.concat([e for e in frames if len(e)] or frames[:1], ignore_index=True)
+
+
+def _score(work: Path, chunks: list[ChunkResult], dates: Mapping[str, dt.date], pol: Policy) -> list[Path]:
     """`review.score_cases` over the checkpointed mentions, one range of patients at a time.
 
-    The cases are cut into ranges of sorted patient ids (at most BUCKET_MENTIONS mentions each),
-    so the ranges' evidence, one after the other, is in the order `score_cases` gives; the review
-    rows are collected and framed once, so the table (columns, dtypes) is the one `score_cases` makes.
-    Only one range's mentions are in memory at a time.
+    The cases are cut into ranges of sorted patient ids (about BUCKET_MENTIONS mentions each). One
+    pass over the chunks' checkpoints sorts their mentions into a file per range; each range is then
+    scored and its review and evidence tables saved (scored-*.pkl). One after the other, the ranges'
+    tables are the tables `score_cases` makes. Only one chunk's or one range's mentions are in memory.
     """
     from .review import _evidence_frame, _review_frame
+    from .scoring import score_patient
     total = sum(r.mentions for r in chunks)
     pids = sorted(dates)
     size = -(-len(pids) // max(1, -(-total // BUCKET_MENTIONS))) or 1
-    keys, rows, frames = None, [], []
-    for k in range(0, len(pids), size):
-        rs, frame = _score_range(work, [r.index for r in chunks], (pids[k], pids[min(k + size, len(pids)) - 1]),
-                                 dates, pol)
-        for row in rs:  # kept as tuples (a third of a dict's memory) while every row has the same columns
-            keys = tuple(row) if keys is None else keys
-            rows.append(tuple(row.values()) if tuple(row) == keys else row)
-        if len(frame):
-            frames.append(frame)
-    evidence_df = pd.concat(frames, ignore_index=True) if frames else _evidence_frame([])
-    del frames
-    if all(type(r) is tuple for r in rows):
-        return _review_frame(rows, keys), evidence_df
-    return _review_frame([dict(zip(keys, r)) if type(r) is tuple else r for r in rows]), evidence_df
-
-
-def _score_range(work: Path, chunk_indexes: list[int], pid_range: tuple[str, str], dates: Mapping[str, dt.date],
-                 pol: Policy) -> tuple[list[dict], pd.DataFrame]:
-    """The review rows and evidence of the patients from pid_range[0] to pid_range[1] (sorted ids)."""
-    from .review import _evidence_frame
-    from .scoring import score_patient
-    first, last = pid_range
-    by_patient: dict[str, list] = {}
-    for i in chunk_indexes:
-        for m in _chunk_mentions(work, i):
-            if first <= m.patient_id <= last:
-                by_patient.setdefault(m.patient_id, []).append(m)
-    rows, evidence = [], []
-    for pid in sorted(p for p in dates if first <= p <= last):
-        ms = by_patient.get(pid, [])
-        row, used = score_patient(pid, dates[pid], ms, pol)
-        rows.append(row)
-        evidence += [(m, i in used) for i, m in enumerate(ms)]
-    return rows, _evidence_frame(evidence)
+    firsts = pids[::size] or [""]  # each range's first patient id
+    spills = [work / f"range-{k:06d}.pkl" for k in range(len(firsts))]
+    files = [open(p, "wb") for p in spills]
+    try:
+        for r in chunks:
+            by_range: dict[int, list] = {}
+            for m in _chunk_mentions(work, r.index):
+                k = bisect.bisect_right(firsts, m.patient_id) - 1
+                if k >= 0:
+                    by_range.setdefault(k, []).append(m)
+            for k, ms in by_range.items():
+                pickle.dump(ms, files[k], protocol=pickle.HIGHEST_PROTOCOL)
+    finally:
+        for f in files:
+            f.close()
+    parts = []
+    for k, spill in enumerate(spills):
+        by_patient: dict[str, list] = {}
+        with open(spill, "rb") as f:
+            while True:
+                try:
+                    ms = pickle.load(f)
+                except EOFError:
+                    break
+                for m in ms:
+                    by_patient.setdefault(m.patient_id, []).append(m)
+        rows, evidence = [], []
+        for pid in pids[k * size:(k + 1) * size]:
+            ms = by_patient.get(pid, [])
+            row, used = score_patient(pid, dates[pid], ms, pol)
+            rows.append(row)
+            evidence += [(m, i in used) for i, m in enumerate(ms)]
+        del by_patient
+        parts.append(work / f"scored-{k:06d}.pkl")
+        _save_all(parts[-1], (_review_frame(rows), _evidence_frame(evidence)))
+        spill.unlink()
+    return parts
 
 
 def _chunk_notes(chunks: Iterable, source: str, columns) -> Iterable[tuple[int, int, list[Note], object]]:

@@ -182,7 +182,7 @@ def _write_atomic(path: Path, text: str) -> None:
 def write_fhir(result, out_dir: str | Path, policy=None, authored: dt.datetime | None = None) -> list[Path]:
     """Write out_dir/fhir/<patient id>.json, one QuestionnaireResponse per row of result.review.
 
-    `result` is a ReviewResult (pipeline.review). `policy` (a Policy, name or path) defaults to the
+    `result` is a ReviewResult (pipeline.review) or a batch run's StagedResult, read a range at a time. `policy` (a Policy, name or path) defaults to the
     policy the result was scored with (result.run["policy"]). `authored` defaults to now (UTC).
     Returns the paths written, in review order. Raises OutputError when the folder cannot be written.
     """
@@ -193,20 +193,21 @@ def write_fhir(result, out_dir: str | Path, policy=None, authored: dt.datetime |
     if when.tzinfo is None:
         when = when.replace(tzinfo=dt.timezone.utc)
     folder = Path(out_dir) / "fhir"
-    ev = result.evidence
     paths, taken = [], set()
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        for _, row in result.review.iterrows():
-            pid = str(row["patient_id"])
-            qr = questionnaire_response(row, ev[ev["patient_id"].astype(str) == pid] if len(ev) else ev, pol,
-                                        when.isoformat())
-            if qr["id"].lower() in taken:  # "abc" and "ABC" are one file on a case-insensitive disk
-                qr["id"] = f"{qr['id'][:50]}-{hashlib.sha256(pid.encode('utf-8')).hexdigest()[:10]}"
-            taken.add(qr["id"].lower())
-            path = folder / f"{qr['id']}.json"
-            _write_atomic(path, json.dumps(qr, indent=2, ensure_ascii=False) + "\n")
-            paths.append(path)
+        for review, ev in result.parts():  # a range of patients at a time
+            rows_of = ev.groupby(ev["patient_id"].astype(str), sort=False).indices if len(ev) else {}
+            for _, row in review.iterrows():
+                pid = str(row["patient_id"])
+                mine = ev.iloc[rows_of[pid]] if pid in rows_of else ev.iloc[:0]
+                qr = questionnaire_response(row, mine, pol, when.isoformat())
+                if qr["id"].lower() in taken:  # "abc" and "ABC" are one file on a case-insensitive disk
+                    qr["id"] = f"{qr['id'][:50]}-{hashlib.sha256(pid.encode('utf-8')).hexdigest()[:10]}"
+                taken.add(qr["id"].lower())
+                path = folder / f"{qr['id']}.json"
+                _write_atomic(path, json.dumps(qr, indent=2, ensure_ascii=False) + "\n")
+                paths.append(path)
     except OSError as e:
         raise OutputError(f"cannot write FHIR files to {folder}: {e.strerror or e.__class__.__name__}") from None
     return paths

@@ -82,32 +82,54 @@ def _atomic(path: Path, write) -> None:
     os.replace(_stage(path, write), path)
 
 
-def _csv_writer(df: pd.DataFrame):
-    return lambda tmp: df.to_csv(tmp, index=False, date_format="%Y-%m-%d")
+def _csv_writer(frames):
+    """A table written from its parts (`frames()` gives them in order): the header once, then each part."""
+    def write(tmp):
+        with open(tmp, "w", encoding="utf-8", newline="") as f:
+            for k, df in enumerate(frames()):
+                df.to_csv(f, index=False, header=k == 0, date_format="%Y-%m-%d")
+    return write
 
 
 PARQUET_ROWS = 50_000  # rows converted and written at a time (one row group each)
 
 
-def _parquet_writer(df: pd.DataFrame):
-    """Object columns (ids, dates, text) as strings; written a row group at a time, so a large
-    table is never copied whole."""
+def _parquet_writer(frames):
+    """A table written from its parts, a row group of at most PARQUET_ROWS rows at a time, so a large
+    table is never copied whole. Object columns (ids, dates, text) are strings; the schema is the
+    first non-empty part's, and every part is written in it."""
     def write(tmp):
         import pyarrow as pa
         import pyarrow.parquet as pq
-        objects = [c for c in df.columns if df[c].dtype == object]
-        schema = pa.Schema.from_pandas(df.head(0).astype({c: "float64" for c in objects}), preserve_index=False)
-        for c in objects:
-            schema = schema.set(schema.get_field_index(c), pa.field(c, pa.string()))
-        with pq.ParquetWriter(tmp, schema) as writer:
-            for start in range(0, len(df), PARQUET_ROWS):
-                part = df.iloc[start:start + PARQUET_ROWS].copy()
-                for c in objects:
-                    part[c] = part[c].astype("string")  # str() of each value; None and NaN stay missing
-                writer.write_table(pa.Table.from_pandas(part, schema=schema, preserve_index=False))
-            if not len(df):
-                writer.write_table(schema.empty_table())
+        writer = schema = last = None
+        try:
+            for df in frames():
+                last = df
+                if not len(df):
+                    continue
+                if writer is None:
+                    schema = _parquet_schema(df)
+                    writer = pq.ParquetWriter(tmp, schema)
+                for start in range(0, len(df), PARQUET_ROWS):
+                    part = df.iloc[start:start + PARQUET_ROWS]
+                    part = pd.DataFrame({f.name: part[f.name].astype("string") if f.type == pa.string()
+                                         else part[f.name] for f in schema})  # str() of each value; missing stays
+                    writer.write_table(pa.Table.from_pandas(part, schema=schema, preserve_index=False))
+            if writer is None and last is not None:  # every part empty: the columns alone
+                pq.write_table(_parquet_schema(last).empty_table(), tmp)
+        finally:
+            if writer is not None:
+                writer.close()
     return write
+
+
+def _parquet_schema(df: pd.DataFrame):
+    import pyarrow as pa
+    objects = [c for c in df.columns if df[c].dtype == object]
+    schema = pa.Schema.from_pandas(df.head(0).astype({c: "float64" for c in objects}), preserve_index=False)
+    for c in objects:
+        schema = schema.set(schema.get_field_index(c), pa.field(c, pa.string()))
+    return schema
 
 
 def _text_writer(text: str):
@@ -118,14 +140,23 @@ NAMES = ("review.csv", "review.parquet", "evidence.csv", "evidence.parquet", "re
 
 
 def write_outputs(result: ReviewResult, out_dir: str | Path) -> list[Path]:
-    """review.csv/.parquet, evidence.csv/.parquet, rejected.csv, report.html, run.json: all of them, or none."""
+    """review.csv/.parquet, evidence.csv/.parquet, rejected.csv, report.html, run.json: all of them, or none.
+
+    `result` is a ReviewResult or a batch run's StagedResult: the tables are written from its parts,
+    one range of patients at a time."""
     out = Path(out_dir)
+    def reviews():
+        return (r for r, _ in result.parts(evidence=False))
+
+    def evidence():
+        return (e for _, e in result.parts())
+
     writers = {
-        "review.csv": lambda: _csv_writer(result.review),
-        "review.parquet": lambda: _parquet_writer(result.review),
-        "evidence.csv": lambda: _csv_writer(result.evidence),
-        "evidence.parquet": lambda: _parquet_writer(result.evidence),
-        "rejected.csv": lambda: _csv_writer(result.rejected),
+        "review.csv": lambda: _csv_writer(reviews),
+        "review.parquet": lambda: _parquet_writer(reviews),
+        "evidence.csv": lambda: _csv_writer(evidence),
+        "evidence.parquet": lambda: _parquet_writer(evidence),
+        "rejected.csv": lambda: _csv_writer(lambda: [result.rejected]),
         "report.html": lambda: lambda tmp: report.write_report_file(result, tmp),
         "run.json": lambda: _text_writer(json.dumps(result.run, indent=2, default=str)),
     }

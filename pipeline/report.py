@@ -23,7 +23,7 @@ import math
 import sys
 from functools import lru_cache
 from pathlib import Path
-from typing import Iterable, Iterator
+from typing import Iterable, Iterator, NamedTuple
 
 from .review import ReviewResult
 
@@ -301,63 +301,84 @@ def _what(value, unit, date, date_end) -> str:
     return ""
 
 
-def _page_data(result: ReviewResult, policy) -> tuple[dict, Iterator[dict]]:
-    """The summary (one short row per case) and, lazily, each case's details in the same order:
-    the page is written one case at a time, so its size never sits in memory."""
-    review, ev = result.review, result.evidence
-    rcols = list(review.columns)
-    ecols = _columns(ev, EVIDENCE_READ)
-    crits = _criteria(rcols, policy, {str(c) for c in ecols["criterion"] if not _missing(c)})
+class _Summary(NamedTuple):
+    """What the top of the page shows, from a first pass over the review parts alone."""
+    columns: list[str]      # the review's columns, in order
+    cases: int
+    determinations: dict[str, int]
+    with_status: set[str]   # the *_status columns that hold a status for at least one case
+    parts: int              # ranges of cases
+
+
+def _summarize(result: ReviewResult) -> _Summary:
+    columns: dict[str, None] = {}
+    n, dets, with_status, parts = 0, {}, set(), 0
+    for review, _ in result.parts(evidence=False):
+        parts += 1
+        columns.update(dict.fromkeys(review.columns))
+        n += len(review)
+        if "determination" in review.columns:
+            for d, k in review["determination"].map(_text).value_counts().items():
+                dets[d] = dets.get(d, 0) + int(k)
+        with_status |= {c for c in review.columns if c.endswith("_status") and review[c].map(_text).ne("").any()}
+    return _Summary(list(columns), n, dets, with_status, parts)
+
+
+def _criteria_json(crits: list[_Criterion], with_status: set[str]) -> list[dict]:
+    return [{"name": c.name, "label": c.label, "req": c.requirement, "scored": f"{c.name}_status" in with_status,
+             "fields": [c.field_label(col)[0] for col in c.fields]} for c in crits]
+
+
+def _page_blocks(result: ReviewResult, crits: list[_Criterion], rcols: list[str], reasons: list[str]) -> Iterator[str]:
+    """The page's data blocks, a range of cases at a time: each case's details (`d-<case>`), then the
+    range's rows of the summary table (`c-<range>`). A criterion found only in the evidence is added to
+    `crits`, and every reason a mention was not used to `reasons`, as they are met; the page reads both
+    after the last block. Only one range of cases is in memory at a time."""
     ci_of = {c.name: i for i, c in enumerate(crits)}
-    rc = _columns(review, rcols)
-    n_rows = len(review)
-    review_dates = rc.get("review_date") or [None] * n_rows
-    missing = rc.get("missing") or [""] * n_rows
+    reviewed = list(crits)  # the review's criteria: the ones with columns (those added later have none)
+    reason_ix: dict[str, int] = {}
+    case = 0
+    for part, (review, ev) in enumerate(result.parts()):
+        rc = _columns(review, rcols)
+        ecols = _columns(ev, EVIDENCE_READ)
+        n_rows = len(review)
+        # per criterion, what does not change from case to case: its columns, their units and kinds
+        specs = [(c, rc.get(f"{c.name}_status"), [(rc[col], c.field_label(col)[1], _is_numeric(col))
+                                                   for col in c.fields],
+                  c.value_field, c.value_field is not None and _is_numeric(c.fields[c.value_field]))
+                 for c in reviewed]
 
-    # per criterion, what does not change from case to case: its columns, their units and kinds
-    specs = [(c, rc.get(f"{c.name}_status"), [(rc[col], c.field_label(col)[1], _is_numeric(col)) for col in c.fields],
-              c.value_field, c.value_field is not None and _is_numeric(c.fields[c.value_field])) for c in crits]
+        def cell(values, unit: str, numeric: bool, r: int) -> str:
+            t = _text(values[r], numeric=numeric)
+            return (t + unit) if t else ""
 
-    def cell(values, unit: str, numeric: bool, r: int) -> str:
-        t = _text(values[r], numeric=numeric)
-        return (t + unit) if t else ""
+        def summary_row(r: int) -> list:
+            """The summary table's row: the statuses, and one value cell per criterion (a score, a
+            duration or an outcome)."""
+            statuses, vals = [], []
+            for c, status, columns, k, numeric_value in specs:
+                statuses.append(_text(status[r]) if status is not None else "")
+                v = "" if k is None else cell(*columns[k], r)
+                vals.append(v.replace(" weeks", " wk") if numeric_value else v.replace("_", " "))
+            return [_text(rc["patient_id"][r]), _text(rc["review_date"][r]), _text(rc["determination"][r]),
+                    _text(rc["missing"][r]), statuses, vals]
 
-    def summary_row(r: int) -> list:
-        """The summary table's row: the statuses, and one value cell per criterion (a score, a
-        duration or an outcome)."""
-        statuses, vals = [], []
-        for c, status, columns, k, numeric_value in specs:
-            statuses.append(_text(status[r]) if status is not None else "")
-            v = "" if k is None else cell(*columns[k], r)
-            vals.append(v.replace(" weeks", " wk") if numeric_value else v.replace("_", " "))
-        return [_text(rc["patient_id"][r]), _text(review_dates[r]), _text(rc["determination"][r]),
-                _text(missing[r]), statuses, vals]
-
-    def card_fields(r: int):
-        """A case card's review date, every field and the look-back window, per criterion."""
-        rd = _date(_text(review_dates[r]))
-        fields = [[cell(*col, r) for col in columns] for _, _, columns, _, _ in specs]
-        windows = [f"window {_months_before(rd, c.window).isoformat()} to {rd.isoformat()}" if c.window and rd else ""
-                   for c, *_ in specs]
-        return rd, fields, windows
-
-    cases = [summary_row(r) for r in range(n_rows)]
-    reasons: list[str] = []  # filled while the details are written; the page reads them after the last case
-
-    def details() -> Iterator[dict]:
         rows_by_pid: dict[str, list[int]] = {}
         for i, pid in enumerate(ecols["patient_id"]):
             rows_by_pid.setdefault(_text(pid), []).append(i)
-        reason_ix: dict[str, int] = {}
         for r in range(n_rows):
             pid = _text(rc["patient_id"][r])
-            rd, fields, windows = card_fields(r)
+            rd = _date(_text(rc["review_date"][r]))
+            fields = [[cell(*col, r) for col in columns] for _, _, columns, _, _ in specs]
+            windows = [f"window {_months_before(rd, c.window).isoformat()} to {rd.isoformat()}"
+                       if c.window and rd else "" for c, *_ in specs]
             notes, note_ix, sents, sent_ix, items = [], {}, [], {}, []
             for i in rows_by_pid.get(pid, ()):
                 crit_name = _text(ecols["criterion"][i])
                 ci = ci_of.get(crit_name)
-                if ci is None:
-                    continue
+                if ci is None:  # mentions of a criterion the review did not score
+                    ci = ci_of[crit_name] = len(crits)
+                    crits.append(_Criterion(crit_name, "", {}, "", [], "not scored in this review"))
                 note_key = (_text(ecols["note_id"][i]), _text(ecols["note_date"][i]))
                 ni = note_ix.get(note_key)
                 if ni is None:
@@ -388,13 +409,11 @@ def _page_data(result: ReviewResult, policy) -> tuple[dict, Iterator[dict]]:
                 items.append((ci, 0 if used else 1, -(_date(note_key[1]) or dt.date.min).toordinal(), start or 0,
                               [ci, 1 if used else 0, ni, _text(ecols["section"][i]), label, what, si, hs, he, ri]))
             items.sort(key=lambda t: t[:4])
-            yield {"v": fields, "w": windows, "n": notes, "s": sents, "e": [t[4] for t in items]}
-
-    scored = [any(c[4][k] for c in cases) for k in range(len(crits))]  # columns of the summary table
-    summary = {"criteria": [{"name": c.name, "label": c.label, "req": c.requirement, "scored": scored[k],
-                             "fields": [c.field_label(col)[0] for col in c.fields]} for k, c in enumerate(crits)],
-               "cases": cases, "reasons": reasons}
-    return summary, details()
+            detail = {"v": fields, "w": windows, "n": notes, "s": sents, "e": [t[4] for t in items]}
+            yield f"<script type='application/json' id='d-{case}'>{_json(detail)}</script>\n"
+            case += 1
+        rows = [summary_row(r) for r in range(n_rows)]
+        yield f"<script type='application/json' id='c-{part}'>{_json(rows)}</script>\n"
 
 
 # --- the page -----------------------------------------------------------------------------------------
@@ -462,7 +481,11 @@ SCRIPT = r"""
 (function () {
   "use strict";
   var S = JSON.parse(document.getElementById("summary-data").textContent);
-  var crits = S.criteria, cases = S.cases, reasons = S.reasons;
+  var crits = S.criteria, reasons = S.reasons, cases = [];
+  for (var p = 0; p < S.parts; p++) {  // the summary rows come a range of cases per block
+    var rows = JSON.parse(document.getElementById("c-" + p).textContent);
+    for (var r = 0; r < rows.length; r++) cases.push(rows[r]);
+  }
   var DET = {criteria_met: "criteria met", criteria_not_met: "criteria not met",
              insufficient_documentation: "insufficient documentation"};
   var ST = {met: "met", not_met: "not met", insufficient: "insufficient"};
@@ -581,7 +604,7 @@ SCRIPT = r"""
     crits.forEach(function (cr, k) {
       var mentions = D.e.filter(function (m) { return m[0] === k; });
       if (!cr.scored && !mentions.length) return;
-      var st = c[4][k], sec = el("section", "crit st-" + st);
+      var st = c[4][k] || "", sec = el("section", "crit st-" + st);  // none for a criterion only in the evidence
       var h = el("h3");
       h.append(badge("st", st, ST), " " + cr.label);
       sec.appendChild(h);
@@ -738,15 +761,15 @@ def report_parts(result: ReviewResult) -> Iterator[str]:
     """The report page in pieces, one case's details at a time (see the module docstring)."""
     run = result.run or {}
     policy, warning = load_run_policy(run)
-    summary, details = _page_data(result, policy)
-    crits = summary["criteria"]
-    n = len(summary["cases"])
+    top = _summarize(result)
+    rcols = top.columns + [c for c in ("patient_id", "review_date", "determination", "missing")
+                           if c not in top.columns]
+    crits = _criteria(rcols, policy, ())
+    head_crits = _criteria_json(crits, top.with_status)
+    n = top.cases
     counts = run.get("counts") or {}
-    dets: dict[str, int] = {}
-    for c in summary["cases"]:
-        dets[c[2]] = dets.get(c[2], 0) + 1
     chips = "".join(f"<span class='badge det-{_e(d)}'>{_e(d.replace('_', ' '))}: {k}</span>"
-                    for d, k in sorted(dets.items()))
+                    for d, k in sorted(top.determinations.items()))
     facts = [f"{n} case{'s' if n != 1 else ''}"]
     for key, label in (("notes_processed", "notes processed"), ("rows_rejected", "input rows rejected"),
                        ("mentions", "mentions found")):
@@ -757,7 +780,7 @@ def report_parts(result: ReviewResult) -> Iterator[str]:
              "<th data-key='rd'><button type='button'>review date</button></th>",
              "<th data-key='det'><button type='button'>determination</button></th>"]
     heads += [f"<th data-key='{k}' title='{_e(c['req'])}'><button type='button'>{_e(c['label'])}</button></th>"
-              for k, c in enumerate(crits) if c["scored"]]
+              for k, c in enumerate(head_crits) if c["scored"]]
     heads.append("<th data-key='missing'><button type='button'>missing</button></th>")
     parts = [
         "<!doctype html><html lang='en'><head><meta charset='utf-8'>",
@@ -766,7 +789,7 @@ def report_parts(result: ReviewResult) -> Iterator[str]:
         "<header><h1>SCS permanent implant review</h1>",
         f"<p class='meta'>{SEP.join(facts)}{SEP}{version}</p>",
         f"<p class='meta chips'>{chips}</p></header><main>",
-        _policy_section(run, policy, warning, crits),
+        _policy_section(run, policy, warning, head_crits),
         "<h2>Cases</h2>",
         "<noscript><p class='warn'>This page needs JavaScript to list the cases; review.csv has the same table."
         "</p></noscript>",
@@ -787,9 +810,12 @@ def report_parts(result: ReviewResult) -> Iterator[str]:
         "<div id='cards'></div></main>",
     ]
     yield "\n".join(parts) + "\n"
-    for i, d in enumerate(details):
-        yield f"<script type='application/json' id='d-{i}'>{_json(d)}</script>\n"
-    # after the cases: the reasons an unused mention was not used, gathered while their details were written
+    reasons: list[str] = []
+    yield from _page_blocks(result, crits, rcols, reasons)
+    # after the cases: the criteria met only in the evidence and the reasons mentions were not used,
+    # gathered while the cases were written; `parts` says how many c-<range> blocks hold the summary rows
+    summary = {"criteria": _criteria_json(crits, top.with_status), "parts": top.parts,
+               "reasons": reasons}
     yield f"<script type='application/json' id='summary-data'>{_json(summary)}</script>\n"
     yield f"<script>{SCRIPT}</script></body></html>"
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from typing import Mapping, NamedTuple
+from typing import Iterable, Iterator, Mapping, NamedTuple
 
 import pandas as pd
 
@@ -24,6 +24,12 @@ class ReviewResult(NamedTuple):
     evidence: pd.DataFrame
     rejected: pd.DataFrame
     run: dict
+
+    def parts(self, evidence: bool = True) -> Iterator[tuple[pd.DataFrame, pd.DataFrame | None]]:
+        """The review and evidence tables a range of patients at a time, in order: what the outputs are
+        written from. In memory that is one range, all of it; a batch run's result (`batch.StagedResult`)
+        keeps its ranges on disk. Without `evidence`, only the review parts are read (None beside each)."""
+        yield self.review, (self.evidence if evidence else None)
 
 
 def _notes(df: pd.DataFrame) -> list[Note]:
@@ -42,15 +48,22 @@ def review_dates(latest: Mapping[str, dt.date], cases: Mapping[str, dt.date] | N
 
 
 def run_record(policy: Policy, rows_read: int, notes_processed: int, rejected: pd.DataFrame,
-               review_df: pd.DataFrame, evidence_df: pd.DataFrame, timings: dict, **extra) -> dict:
-    """run.json: counts in/out/rejected, timings, package version, policy name and hash."""
+               tables: Iterable[tuple[pd.DataFrame, pd.DataFrame]], timings: dict, **extra) -> dict:
+    """run.json: counts in/out/rejected, timings, package version, policy name and hash.
+
+    `tables` are the (review, evidence) parts, or just their determination and used columns."""
+    cases = mentions = used = 0
+    determinations: dict[str, int] = {}
+    for review_df, evidence_df in tables:
+        cases, mentions, used = cases + len(review_df), mentions + len(evidence_df), used + int(evidence_df["used"].sum())
+        for d, k in review_df["determination"].value_counts().items():
+            determinations[d] = determinations.get(d, 0) + int(k)
     return {
         "package": "scs-abstract", "version": __version__,
         "policy": {"name": policy.name, "path": policy.path, "sha256": policy.sha256, "source": policy.source},
         "counts": {"rows_read": rows_read, "notes_processed": notes_processed, "rows_rejected": len(rejected),
-                   "cases": len(review_df), "mentions": len(evidence_df),
-                   "mentions_used": int(evidence_df["used"].sum()) if len(evidence_df) else 0},
-        "determinations": review_df["determination"].value_counts().to_dict() if len(review_df) else {},
+                   "cases": cases, "mentions": mentions, "mentions_used": used},
+        "determinations": dict(sorted(determinations.items(), key=lambda dk: (-dk[1], dk[0]))),
         "timings_s": {k: round(v, 3) for k, v in timings.items()},
         **extra,
     }
@@ -86,7 +99,7 @@ def review(notes_df: pd.DataFrame, cases: Mapping[str, dt.date] | pd.DataFrame |
     latest = read.notes.groupby("patient_id")["note_date"].max().to_dict() if len(read.notes) else {}
     review_df, evidence_df = score_cases(mentions, review_dates(latest, cases, review_date), pol)
     t3 = time.perf_counter()
-    run = run_record(pol, read.rows_read, len(notes), read.rejected, review_df, evidence_df,
+    run = run_record(pol, read.rows_read, len(notes), read.rejected, [(review_df, evidence_df)],
                      {"validate": t1 - t0, "extract": t2 - t1, "score": t3 - t2})
     return ReviewResult(review_df, evidence_df, read.rejected.reindex(columns=REJECT_COLUMNS), run)
 
@@ -105,9 +118,9 @@ def score_cases(mentions: list, dates: Mapping[str, dt.date], policy: Policy) ->
     return _review_frame(rows), _evidence_frame(evidence)
 
 
-def _review_frame(rows: list, columns: tuple[str, ...] | None = None) -> pd.DataFrame:
-    """The review table from row dicts, or from row tuples in the order of `columns`."""
-    df = pd.DataFrame.from_records(rows, columns=columns) if columns is not None else pd.DataFrame(rows)
+def _review_frame(rows: list[dict]) -> pd.DataFrame:
+    """The review table from row dicts."""
+    df = pd.DataFrame(rows)
     extra = [c for c in df.columns if c not in REVIEW_COLUMNS]
     df = df.reindex(columns=REVIEW_COLUMNS + extra)
     for c in ("odi_score", "trial_relief_pct", "pt_weeks"):

@@ -68,3 +68,25 @@ def test_payer_policy_columns_are_the_same_when_scored_by_ranges(tmp_path, monke
                        quiet=True)
     pd.testing.assert_frame_equal(result.review, ref.review)
     pd.testing.assert_frame_equal(result.evidence, ref.evidence)
+
+
+def test_outputs_written_range_by_range_are_the_files_of_the_whole_tables(tmp_path, reference, monkeypatch):
+    """A batch run writes its outputs from its ranges on disk: the same bytes as the tables written whole."""
+    import pipeline.batch as batch
+    from pipeline.outputs import write_outputs
+    from pipeline.report import render_report
+    from test_report import page_data
+    monkeypatch.setattr(batch, "BUCKET_MENTIONS", 40)
+    result = run_batch(SAMPLES / "notes.csv", tmp_path / "batch", cases=read_cases(SAMPLES / "cases.csv"),
+                       chunk_size=9, quiet=True)
+    assert len(result.part_files) > 3  # ranges of two or three cases
+    write_outputs(result, tmp_path / "batch")
+    write_outputs(reference, tmp_path / "whole")
+    for name in ("review.csv", "evidence.csv", "rejected.csv"):
+        assert (tmp_path / "batch" / name).read_bytes() == (tmp_path / "whole" / name).read_bytes(), name
+    for name in ("review.parquet", "evidence.parquet"):
+        pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "batch" / name),
+                                      pd.read_parquet(tmp_path / "whole" / name))
+    assert page_data(render_report(result)) == page_data(render_report(reference))
+    page = (tmp_path / "batch" / "report.html").read_text(encoding="utf-8")
+    assert page.count("id='c-") == len(result.part_files) and page_data(page) == page_data(render_report(reference))

@@ -46,11 +46,10 @@ def failing_parquet(error: OSError):
     """The evidence parquet writer writes part of its file, then fails (as a full disk would)."""
     real = outputs._parquet_writer
 
-    def writer(df):
-        if "sentence" not in df.columns:
-            return real(df)
-
+    def writer(frames):
         def write(tmp):
+            if "sentence" not in next(iter(frames())).columns:
+                return real(frames)(tmp)
             Path(tmp).write_bytes(b"PAR1 half a file")
             raise error
         return write
@@ -80,10 +79,10 @@ KILL_IN_WRITE = textwrap.dedent("""
     from pathlib import Path
     import pipeline.outputs as o
     real = o._parquet_writer
-    def writer(df):
-        if "sentence" not in df.columns:
-            return real(df)
+    def writer(frames):
         def write(tmp):
+            if "sentence" not in next(iter(frames())).columns:
+                return real(frames)(tmp)
             Path(tmp).write_bytes(b"PAR1 half a file")
             os.kill(os.getpid(), signal.SIGKILL)  # killed in the middle of writing the outputs
         return write

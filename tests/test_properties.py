@@ -267,7 +267,7 @@ def write_export(rows: list[dict], path: Path) -> None:
         pd.DataFrame(rows, columns=cols).to_parquet(path, index=False)
     else:
         buf = io.StringIO()
-        w = csv.DictWriter(buf, cols, lineterminator="\n")
+        w = csv.DictWriter(buf, cols, lineterminator="\r\n")  # so a field with a bare \r is quoted
         w.writeheader()
         w.writerows(rows)
         path.write_text(buf.getvalue(), encoding="utf-8")
@@ -287,8 +287,8 @@ def test_every_row_of_an_export_is_a_note_or_a_reject(rows, ext, chunk_size):
         path = Path(d) / f"notes{ext}"
         write_export(rows, path)
         batch = run_batch(path, Path(d) / "out", chunk_size=chunk_size, quiet=True)
-    b = batch.run["counts"]
-    assert b["rows_read"] == len(rows) == b["notes_processed"] + b["rows_rejected"]
-    assert (b["notes_processed"], b["rows_rejected"]) == (c["notes_processed"], c["rows_rejected"])
-    assert list(batch.rejected["row"]) == list(mem.rejected["row"])
-    pd.testing.assert_frame_equal(batch.review, mem.review)
+        b = batch.run["counts"]
+        assert b["rows_read"] == len(rows) == b["notes_processed"] + b["rows_rejected"]
+        assert (b["notes_processed"], b["rows_rejected"]) == (c["notes_processed"], c["rows_rejected"])
+        assert list(batch.rejected["row"]) == list(mem.rejected["row"])
+        pd.testing.assert_frame_equal(batch.review, mem.review)  # read from the run's folder
