@@ -8,10 +8,10 @@ scored. The review table does not depend on the chunk size or the worker count.
 
 Memory stays bounded by the chunk size while reading and extracting: a finished
 chunk's mentions live in its checkpoint file, not in memory. Scoring sorts them
-into ranges of patients (about BUCKET_MENTIONS mentions each) and saves each
+into ranges of patients (at most BUCKET_MENTIONS mentions, RANGE_CASES cases) and saves each
 range's review and evidence tables to disk, where the outputs are written from, a
 range at a time. What grows with the export is small: 24 bytes a note for the
-note_ids seen (duplicates), and each patient's review date.
+note_ids seen (duplicates), and per patient its review date and mention count.
 """
 from __future__ import annotations
 
@@ -40,6 +40,7 @@ from .review import review_dates, run_record
 
 WORK_DIR = ".work"
 BUCKET_MENTIONS = 100_000  # mentions scored, and later written, at a time (a range of patients)
+RANGE_CASES = 20_000       # and at most this many cases
 TASK_NOTES = 500           # notes per task sent to a worker process (a chunk is split into tasks)
 
 
@@ -162,7 +163,10 @@ def run_batch(notes_path: str | Path, out_dir: str | Path, *, cases: Mapping[str
     # keep only each chunk's summary in memory; its mentions are in its checkpoint file
     summaries: dict[int, ChunkResult] = {}
     latest: dict = {}
+    per_patient: dict[str, int] = {}  # mentions, of the patients that have any
     for i, r in _run_chunks(notes_path, work, columns, patterns_dir, chunk_size, workers, quiet):
+        for m in r.mentions:
+            per_patient[m.patient_id] = per_patient.get(m.patient_id, 0) + 1
         summaries[i] = r._replace(mentions=len(r.mentions), latest_note={})
         for p, d in r.latest_note.items():
             if p not in latest or d > latest[p]:
@@ -171,7 +175,8 @@ def run_batch(notes_path: str | Path, out_dir: str | Path, *, cases: Mapping[str
     t1 = time.perf_counter()
     dates = review_dates(latest, cases, review_date)
     del latest
-    parts = _score(work, ordered, dates, pol)
+    parts = _score(work, [r.index for r in ordered], _ranges(sorted(dates), per_patient), dates, pol)
+    del per_patient
     rejected = pd.concat([r.rejected for r in ordered if len(r.rejected)] or [pd.DataFrame(columns=REJECT_COLUMNS)],
                          ignore_index=True)
     staged = StagedResult(tuple(parts), rejected.reindex(columns=REJECT_COLUMNS), {})
@@ -212,34 +217,44 @@ class StagedResult(NamedTuple):
         return pd.concat([e for e in frames if len(e)] or frames[:1], ignore_index=True)
 
 
-def _score(work: Path, chunks: list[ChunkResult], dates: Mapping[str, dt.date], pol: Policy) -> list[Path]:
+def _ranges(pids: list[str], per_patient: Mapping[str, int]) -> list[list[str]]:
+    """Sorted patient ids cut into ranges of at most BUCKET_MENTIONS mentions and RANGE_CASES cases
+    (a patient with more mentions than that is a range alone)."""
+    ranges: list[list[str]] = [[]]
+    mentions = 0
+    for pid in pids:
+        n = per_patient.get(pid, 0)
+        if ranges[-1] and (mentions + n > BUCKET_MENTIONS or len(ranges[-1]) >= RANGE_CASES):
+            ranges.append([])
+            mentions = 0
+        ranges[-1].append(pid)
+        mentions += n
+    return ranges
+
+
+def _score(work: Path, chunk_indexes: list[int], ranges: list[list[str]], dates: Mapping[str, dt.date],
+           pol: Policy) -> list[Path]:
     """`review.score_cases` over the checkpointed mentions, one range of patients at a time.
 
-    The cases are cut into ranges of sorted patient ids (about BUCKET_MENTIONS mentions each). One
-    pass over the chunks' checkpoints sorts their mentions into a file per range; each range is then
-    scored and its review and evidence tables saved (scored-*.pkl). One after the other, the ranges'
-    tables are the tables `score_cases` makes. Only one chunk's or one range's mentions are in memory.
+    One pass over the chunks' checkpoints sorts their mentions into a file per range (`ranges`:
+    sorted patient ids, see `_ranges`); each range is then scored and its review and evidence tables
+    saved (scored-*.pkl). One after the other, the ranges' tables are the tables `score_cases` makes.
+    Only one chunk's or one range's mentions are in memory at a time.
     """
     from .review import _evidence_frame, _review_frame
     from .scoring import score_patient
-    total = sum(r.mentions for r in chunks)
-    pids = sorted(dates)
-    size = -(-len(pids) // max(1, -(-total // BUCKET_MENTIONS))) or 1
-    firsts = pids[::size] or [""]  # each range's first patient id
+    firsts = [r[0] if r else "" for r in ranges]  # each range's first patient id
     spills = [work / f"range-{k:06d}.pkl" for k in range(len(firsts))]
-    files = [open(p, "wb") for p in spills]
-    try:
-        for r in chunks:
-            by_range: dict[int, list] = {}
-            for m in _chunk_mentions(work, r.index):
-                k = bisect.bisect_right(firsts, m.patient_id) - 1
-                if k >= 0:
-                    by_range.setdefault(k, []).append(m)
-            for k, ms in by_range.items():
-                pickle.dump(ms, files[k], protocol=pickle.HIGHEST_PROTOCOL)
-    finally:
-        for f in files:
-            f.close()
+    for p in spills:
+        p.write_bytes(b"")
+    for i in chunk_indexes:
+        by_range: dict[int, list] = {}
+        for m in _chunk_mentions(work, i):
+            if m.patient_id in dates:  # the cases reviewed
+                by_range.setdefault(bisect.bisect_right(firsts, m.patient_id) - 1, []).append(m)
+        for k, ms in by_range.items():
+            with open(spills[k], "ab") as f:  # opened per chunk: a run may have more ranges than file handles
+                pickle.dump(ms, f, protocol=pickle.HIGHEST_PROTOCOL)
     parts = []
     for k, spill in enumerate(spills):
         by_patient: dict[str, list] = {}
@@ -252,7 +267,7 @@ def _score(work: Path, chunks: list[ChunkResult], dates: Mapping[str, dt.date], 
                 for m in ms:
                     by_patient.setdefault(m.patient_id, []).append(m)
         rows, evidence = [], []
-        for pid in pids[k * size:(k + 1) * size]:
+        for pid in ranges[k]:
             ms = by_patient.get(pid, [])
             row, used = score_patient(pid, dates[pid], ms, pol)
             rows.append(row)

@@ -90,3 +90,14 @@ def test_outputs_written_range_by_range_are_the_files_of_the_whole_tables(tmp_pa
     assert page_data(render_report(result)) == page_data(render_report(reference))
     page = (tmp_path / "batch" / "report.html").read_text(encoding="utf-8")
     assert page.count("id='c-") == len(result.part_files) and page_data(page) == page_data(render_report(reference))
+
+
+def test_ranges_are_cut_by_mentions_and_by_cases(monkeypatch):
+    """Patients with many mentions get small ranges, patients with none large ones, within both limits."""
+    import pipeline.batch as batch
+    monkeypatch.setattr(batch, "BUCKET_MENTIONS", 10)
+    monkeypatch.setattr(batch, "RANGE_CASES", 4)
+    pids = ["a", "b", "c", "d", "e", "f", "g", "h", "i", "j"]
+    ranges = batch._ranges(pids, {"a": 4, "b": 5, "c": 2, "d": 25, "e": 1})
+    assert ranges == [["a", "b"], ["c"], ["d"], ["e", "f", "g", "h"], ["i", "j"]]
+    assert batch._ranges([], {}) == [[]]
