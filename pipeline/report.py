@@ -839,10 +839,100 @@ class ReportInputError(ValueError):
     """An output folder whose files cannot rebuild the report."""
 
 
-def load_result(out_dir: str | Path) -> ReviewResult:
-    """A ReviewResult from a run's output folder: review.csv, evidence.csv and run.json."""
-    import pandas as pd
+REBUILD_ROWS = 20_000  # review rows (cases) read at a time when a page is rebuilt from a folder
+REVIEW_REQUIRED = ["patient_id", "determination"]
 
+
+def _csv_columns(path: Path, required: list[str]) -> list[str]:
+    """A folder CSV's header, checked for the columns the page needs (an empty file has none)."""
+    import pandas as pd
+    try:
+        columns = list(pd.read_csv(path, nrows=0, dtype=str).columns)
+    except pd.errors.EmptyDataError:
+        return []
+    except (pd.errors.ParserError, UnicodeDecodeError, OSError, ValueError) as e:
+        raise ReportInputError(f"{path}: not a readable CSV ({e.__class__.__name__})") from None
+    lost = [c for c in required if c not in columns]
+    if lost:
+        raise ReportInputError(f"{path}: missing column(s) {', '.join(lost)}")
+    return columns
+
+
+def _csv_parts(path: Path, required: list[str], usecols: list[str] | None = None) -> Iterator:
+    """A folder CSV REBUILD_ROWS rows at a time, every cell as text ('' when empty)."""
+    import pandas as pd
+    columns = _csv_columns(path, required)
+    if not columns:
+        yield pd.DataFrame(columns=usecols or required)
+        return
+    n = 0
+    try:
+        for df in pd.read_csv(path, dtype=str, keep_default_na=False, chunksize=REBUILD_ROWS, usecols=usecols):
+            n += 1
+            yield df
+    except (pd.errors.ParserError, UnicodeDecodeError, OSError) as e:
+        raise ReportInputError(f"{path}: not a readable CSV ({e.__class__.__name__})") from None
+    if not n:
+        yield pd.DataFrame(columns=usecols or columns)
+
+
+class FolderResult(NamedTuple):
+    """A run's output folder read back as a result, for `scs-abstract report`: review.csv and
+    evidence.csv are read REBUILD_ROWS cases at a time, so a page of any size is rebuilt in bounded
+    memory. That needs evidence.csv in the review's order (each case's mentions together, cases as in
+    review.csv), as `run` writes it; a file in another order is read whole instead."""
+    folder: Path
+    run: dict
+    rejected: object  # an empty DataFrame: rejected rows are not part of the page
+
+    def parts(self, evidence: bool = True) -> Iterator:
+        import pandas as pd
+        review_csv, evidence_csv = self.folder / "review.csv", self.folder / "evidence.csv"
+        if not evidence:
+            yield from ((r, None) for r in _csv_parts(review_csv, REVIEW_REQUIRED))
+            return
+        range_of: dict[str, int] = {}  # patient_id -> its range (the REBUILD_ROWS rows it is read with)
+        for k, ids in enumerate(_csv_parts(review_csv, REVIEW_REQUIRED, usecols=["patient_id"])):
+            for pid in ids["patient_id"]:
+                range_of.setdefault(pid, k)
+        if self._in_review_order(range_of):
+            streamed = (e.assign(_range=e["patient_id"].map(range_of)) for e in
+                        _csv_parts(evidence_csv, EVIDENCE_REQUIRED))
+        else:  # read whole, then given out range by range like the streamed file
+            whole = pd.concat(list(_csv_parts(evidence_csv, EVIDENCE_REQUIRED)), ignore_index=True)
+            streamed = iter([whole.assign(_range=whole["patient_id"].map(range_of)).sort_values(
+                "_range", kind="stable")])
+        pending = None
+        for k, review in enumerate(_csv_parts(review_csv, REVIEW_REQUIRED)):
+            mine = []
+            while True:
+                if pending is None or not len(pending):
+                    pending = next(streamed, None)
+                    if pending is None:
+                        break
+                    pending = pending[pending["_range"].notna()]  # mentions of cases not in the review
+                later = pending["_range"] > k
+                mine.append(pending[~later])
+                pending = pending[later]
+                if len(pending):
+                    break
+            frames = [m for m in mine if len(m)]
+            ev = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=EVIDENCE_REQUIRED)
+            yield review, ev.drop(columns="_range", errors="ignore")
+
+    def _in_review_order(self, range_of: dict[str, int]) -> bool:
+        """Whether evidence.csv's cases come in review.csv's order (read a column at a time)."""
+        last = -1.0
+        for ids in _csv_parts(self.folder / "evidence.csv", EVIDENCE_REQUIRED, usecols=["patient_id"]):
+            k = ids["patient_id"].map(range_of).dropna()
+            if len(k) and (k.iloc[0] < last or not k.is_monotonic_increasing):
+                return False
+            last = k.iloc[-1] if len(k) else last
+        return True
+
+
+def load_result(out_dir: str | Path) -> FolderResult:
+    """A run's output folder (review.csv, evidence.csv, run.json) as a result the page is written from."""
     out = Path(out_dir)
     if not out.is_dir():
         raise ReportInputError(f"{out} is not a folder (write one with `scs-abstract run NOTES --out {out}`)")
@@ -851,29 +941,16 @@ def load_result(out_dir: str | Path) -> ReviewResult:
     if absent:
         raise ReportInputError(f"{out} has no {', '.join(absent)}; report needs {', '.join(needed)} "
                                f"as written by `scs-abstract run NOTES --out {out}`")
-
-    def read_csv(name: str, required: list[str]):
-        try:
-            df = pd.read_csv(out / name, dtype=str, keep_default_na=False)
-        except pd.errors.EmptyDataError:
-            df = pd.DataFrame(columns=required)
-        except (pd.errors.ParserError, UnicodeDecodeError, OSError) as e:
-            raise ReportInputError(f"{out / name}: not a readable CSV ({e.__class__.__name__})") from None
-        lost = [c for c in required if c not in df.columns]
-        if lost:
-            raise ReportInputError(f"{out / name}: missing column(s) {', '.join(lost)}")
-        return df
-
-    review = read_csv("review.csv", ["patient_id", "determination"])
-    evidence = read_csv("evidence.csv", EVIDENCE_REQUIRED)
+    _csv_columns(out / "review.csv", REVIEW_REQUIRED)  # a file the page cannot be built from fails here
+    _csv_columns(out / "evidence.csv", EVIDENCE_REQUIRED)
     try:
         run = json.loads((out / "run.json").read_text(encoding="utf-8"))
     except (ValueError, OSError) as e:
         raise ReportInputError(f"{out / 'run.json'}: not readable JSON ({e.__class__.__name__})") from None
     if not isinstance(run, dict):
         raise ReportInputError(f"{out / 'run.json'}: expected a JSON object")
-    rejected = pd.DataFrame()
-    return ReviewResult(review, evidence, rejected, run)
+    import pandas as pd
+    return FolderResult(out, run, pd.DataFrame())
 
 
 def write_report(out_dir: str | Path) -> Path:

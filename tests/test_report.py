@@ -339,6 +339,27 @@ def test_report_command_keeps_the_old_page_on_bad_input(tmp_path, capsys):
     assert (tmp_path / "report.html").read_bytes() == before
 
 
+def test_report_rebuilt_a_few_cases_at_a_time_is_the_page_run_wrote(tmp_path, monkeypatch):
+    """The rebuild reads the folder's CSVs a few cases at a time; evidence.csv in another order of cases
+    (read whole then) gives the same page."""
+    import pipeline.report as report
+    out = tmp_path / "out"
+    assert main(["run", str(SAMPLES / "notes.csv"), "--cases", str(SAMPLES / "cases.csv"), "--out", str(out),
+                 "--quiet"]) == 0
+    first = page_data((out / "report.html").read_text(encoding="utf-8"))
+    monkeypatch.setattr(report, "REBUILD_ROWS", 5)  # 12 cases: three ranges
+    result = load_result(out)
+    assert [len(r) for r, _ in result.parts()] == [5, 5, 2]
+    assert sum(len(e) for _, e in result.parts()) == len(pd.read_csv(out / "evidence.csv"))
+    assert page_data(render_report(result)) == first
+    ev = pd.read_csv(out / "evidence.csv", dtype=str, keep_default_na=False)
+    cases_reversed = ev.assign(k=ev["patient_id"].map({p: -i for i, p in enumerate(ev["patient_id"].unique())}))
+    cases_reversed.sort_values("k", kind="stable").drop(columns="k").to_csv(out / "evidence.csv", index=False)
+    ids = pd.read_csv(out / "review.csv", dtype=str)["patient_id"]
+    assert not result._in_review_order({p: i // 5 for i, p in enumerate(ids)})
+    assert page_data(render_report(load_result(out))) == first
+
+
 def test_report_command_reads_ids_as_text(tmp_path):
     result = one_case([{"criterion": "odi", "sentence": "ODI 30%", "patient_id": "007", "note_id": "0012"}],
                       patient_id="007")
