@@ -182,8 +182,9 @@ def _write_atomic(path: Path, text: str) -> None:
 def write_fhir(result, out_dir: str | Path, policy=None, authored: dt.datetime | None = None) -> list[Path]:
     """Write out_dir/fhir/<patient id>.json, one QuestionnaireResponse per row of result.review.
 
-    `result` is a ReviewResult (pipeline.review) or a batch run's StagedResult, read a range at a time. `policy` (a Policy, name or path) defaults to the
-    policy the result was scored with (result.run["policy"]). `authored` defaults to now (UTC).
+    `result` is a ReviewResult (pipeline.review) or a batch run's StagedResult (read a range of patients
+    at a time). `policy` (a Policy, name or path) defaults to the policy the result was scored with
+    (result.run["policy"]). `authored` defaults to now (UTC).
     Returns the paths written, in review order. Raises OutputError when the folder cannot be written.
     """
     from .outputs import OutputError

@@ -145,6 +145,7 @@ def write_outputs(result: ReviewResult, out_dir: str | Path) -> list[Path]:
     `result` is a ReviewResult or a batch run's StagedResult: the tables are written from its parts,
     one range of patients at a time."""
     out = Path(out_dir)
+
     def reviews():
         return (r for r, _ in result.parts(evidence=False))
 

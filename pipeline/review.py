@@ -51,11 +51,12 @@ def run_record(policy: Policy, rows_read: int, notes_processed: int, rejected: p
                tables: Iterable[tuple[pd.DataFrame, pd.DataFrame]], timings: dict, **extra) -> dict:
     """run.json: counts in/out/rejected, timings, package version, policy name and hash.
 
-    `tables` are the (review, evidence) parts, or just their determination and used columns."""
+    `tables` are the result's (review, evidence) parts (`ReviewResult.parts`), counted one after the other."""
     cases = mentions = used = 0
     determinations: dict[str, int] = {}
     for review_df, evidence_df in tables:
-        cases, mentions, used = cases + len(review_df), mentions + len(evidence_df), used + int(evidence_df["used"].sum())
+        cases, mentions = cases + len(review_df), mentions + len(evidence_df)
+        used += int(evidence_df["used"].sum())
         for d, k in review_df["determination"].value_counts().items():
             determinations[d] = determinations.get(d, 0) + int(k)
     return {
