@@ -36,7 +36,7 @@ from .extract import extract
 from .nlp import default_patterns_dir
 from .policy import Policy, load_policy
 from .records import Mention, Note
-from .review import review_dates, run_record
+from .review import patient_ranges, review_dates, run_record
 
 WORK_DIR = ".work"
 BUCKET_MENTIONS = 100_000  # mentions scored, and later written, at a time (a range of patients)
@@ -175,8 +175,9 @@ def run_batch(notes_path: str | Path, out_dir: str | Path, *, cases: Mapping[str
     t1 = time.perf_counter()
     dates = review_dates(latest, cases, review_date)
     del latest
-    parts = _score(work, [r.index for r in ordered], _ranges(sorted(dates), per_patient), dates, pol)
-    del per_patient
+    ranges = patient_ranges(sorted(dates), per_patient, BUCKET_MENTIONS, RANGE_CASES)
+    parts = _score(work, [r.index for r in ordered], ranges, dates, pol)
+    del per_patient, ranges
     rejected = pd.concat([r.rejected for r in ordered if len(r.rejected)] or [pd.DataFrame(columns=REJECT_COLUMNS)],
                          ignore_index=True)
     staged = StagedResult(tuple(parts), rejected.reindex(columns=REJECT_COLUMNS), {})
@@ -217,29 +218,14 @@ class StagedResult(NamedTuple):
         return pd.concat([e for e in frames if len(e)] or frames[:1], ignore_index=True)
 
 
-def _ranges(pids: list[str], per_patient: Mapping[str, int]) -> list[list[str]]:
-    """Sorted patient ids cut into ranges of at most BUCKET_MENTIONS mentions and RANGE_CASES cases
-    (a patient with more mentions than that is a range alone)."""
-    ranges: list[list[str]] = [[]]
-    mentions = 0
-    for pid in pids:
-        n = per_patient.get(pid, 0)
-        if ranges[-1] and (mentions + n > BUCKET_MENTIONS or len(ranges[-1]) >= RANGE_CASES):
-            ranges.append([])
-            mentions = 0
-        ranges[-1].append(pid)
-        mentions += n
-    return ranges
-
-
 def _score(work: Path, chunk_indexes: list[int], ranges: list[list[str]], dates: Mapping[str, dt.date],
            pol: Policy) -> list[Path]:
     """`review.score_cases` over the checkpointed mentions, one range of patients at a time.
 
     One pass over the chunks' checkpoints sorts their mentions into a file per range (`ranges`:
-    sorted patient ids, see `_ranges`); each range is then scored and its review and evidence tables
-    saved (scored-*.pkl). One after the other, the ranges' tables are the tables `score_cases` makes.
-    Only one chunk's or one range's mentions are in memory at a time.
+    sorted patient ids, see `review.patient_ranges`); each range is then scored and its review and
+    evidence tables saved (scored-*.pkl). One after the other, the ranges' tables are the tables
+    `score_cases` makes. Only one chunk's or one range's mentions are in memory at a time.
     """
     from .review import _evidence_frame, _review_frame
     from .scoring import score_patient

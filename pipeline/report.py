@@ -307,21 +307,19 @@ class _Summary(NamedTuple):
     cases: int
     determinations: dict[str, int]
     with_status: set[str]   # the *_status columns that hold a status for at least one case
-    parts: int              # ranges of cases
 
 
 def _summarize(result: ReviewResult) -> _Summary:
     columns: dict[str, None] = {}
-    n, dets, with_status, parts = 0, {}, set(), 0
+    n, dets, with_status = 0, {}, set()
     for review, _ in result.parts(evidence=False):
-        parts += 1
         columns.update(dict.fromkeys(review.columns))
         n += len(review)
         if "determination" in review.columns:
             for d, k in review["determination"].map(_text).value_counts().items():
                 dets[d] = dets.get(d, 0) + int(k)
         with_status |= {c for c in review.columns if c.endswith("_status") and review[c].map(_text).ne("").any()}
-    return _Summary(list(columns), n, dets, with_status, parts)
+    return _Summary(list(columns), n, dets, with_status)
 
 
 def _criteria_json(crits: list[_Criterion], with_status: set[str]) -> list[dict]:
@@ -329,11 +327,13 @@ def _criteria_json(crits: list[_Criterion], with_status: set[str]) -> list[dict]
              "fields": [c.field_label(col)[0] for col in c.fields]} for c in crits]
 
 
-def _page_blocks(result: ReviewResult, crits: list[_Criterion], rcols: list[str], reasons: list[str]) -> Iterator[str]:
+def _page_blocks(result: ReviewResult, crits: list[_Criterion], rcols: list[str], reasons: list[str],
+                 ranges: list[int]) -> Iterator[str]:
     """The page's data blocks, a range of cases at a time: each case's details (`d-<case>`), then the
     range's rows of the summary table (`c-<range>`). A criterion found only in the evidence is added to
-    `crits`, and every reason a mention was not used to `reasons`, as they are met; the page reads both
-    after the last block. Only one range of cases is in memory at a time."""
+    `crits`, every reason a mention was not used to `reasons` and each range's number of cases to
+    `ranges`, as they are met; the page reads them after the last block. Only one range of cases is in
+    memory at a time."""
     ci_of = {c.name: i for i, c in enumerate(crits)}
     reviewed = list(crits)  # the review's criteria: the ones with columns (those added later have none)
     reason_ix: dict[str, int] = {}
@@ -413,6 +413,7 @@ def _page_blocks(result: ReviewResult, crits: list[_Criterion], rcols: list[str]
             yield f"<script type='application/json' id='d-{case}'>{_json(detail)}</script>\n"
             case += 1
         rows = [summary_row(r) for r in range(n_rows)]
+        ranges.append(n_rows)
         yield f"<script type='application/json' id='c-{part}'>{_json(rows)}</script>\n"
 
 
@@ -811,10 +812,11 @@ def report_parts(result: ReviewResult) -> Iterator[str]:
     ]
     yield "\n".join(parts) + "\n"
     reasons: list[str] = []
-    yield from _page_blocks(result, crits, rcols, reasons)
+    ranges: list[int] = []
+    yield from _page_blocks(result, crits, rcols, reasons, ranges)
     # after the cases: the criteria met only in the evidence and the reasons mentions were not used,
     # gathered while the cases were written; `parts` says how many c-<range> blocks hold the summary rows
-    summary = {"criteria": _criteria_json(crits, top.with_status), "parts": top.parts,
+    summary = {"criteria": _criteria_json(crits, top.with_status), "parts": len(ranges),
                "reasons": reasons}
     yield f"<script type='application/json' id='summary-data'>{_json(summary)}</script>\n"
     yield f"<script>{SCRIPT}</script></body></html>"
@@ -839,7 +841,8 @@ class ReportInputError(ValueError):
     """An output folder whose files cannot rebuild the report."""
 
 
-REBUILD_ROWS = 20_000  # review rows (cases) read at a time when a page is rebuilt from a folder
+REBUILD_ROWS = 20_000       # cases read at a time when a page is rebuilt from a folder
+REBUILD_MENTIONS = 100_000  # and at most this many mentions
 REVIEW_REQUIRED = ["patient_id", "determination"]
 
 
@@ -876,59 +879,78 @@ def _csv_parts(path: Path, required: list[str], usecols: list[str] | None = None
         yield pd.DataFrame(columns=usecols or columns)
 
 
+class _RangeReader:
+    """Rows of a stream of frames handed out range by range: the frames carry each row's range in
+    `_range` (NaN: no range, dropped) and their rows come in non-decreasing range order."""
+
+    def __init__(self, frames: Iterable):
+        self.frames, self.pending, self.template = iter(frames), None, None
+
+    def take(self, k: int):
+        """The rows of range k (an empty frame with the stream's columns when there are none)."""
+        import pandas as pd
+        mine = []
+        while True:
+            if self.pending is None or not len(self.pending):
+                frame = next(self.frames, None)
+                if frame is None:
+                    break
+                self.template = frame.iloc[:0]
+                self.pending = frame[frame["_range"].notna()]
+                continue
+            later = self.pending["_range"] > k
+            mine.append(self.pending[~later])
+            self.pending = self.pending[later]
+            if len(self.pending):
+                break
+        frames = [m for m in mine if len(m)]
+        out = pd.concat(frames, ignore_index=True) if frames else self.template
+        return out.drop(columns="_range")
+
+
 class FolderResult(NamedTuple):
     """A run's output folder read back as a result, for `scs-abstract report`: review.csv and
-    evidence.csv are read REBUILD_ROWS cases at a time, so a page of any size is rebuilt in bounded
-    memory. That needs evidence.csv in the review's order (each case's mentions together, cases as in
-    review.csv), as `run` writes it; a file in another order is read whole instead."""
+    evidence.csv are read a range of cases at a time (at most REBUILD_MENTIONS mentions and
+    REBUILD_ROWS cases, `review.patient_ranges`), so a page of any size is rebuilt in bounded
+    memory. That needs evidence.csv in the review's order (each case's mentions together, cases as
+    in review.csv), as `run` writes it; a file in another order is read whole instead."""
     folder: Path
     run: dict
     rejected: object  # an empty DataFrame: rejected rows are not part of the page
 
     def parts(self, evidence: bool = True) -> Iterator:
         import pandas as pd
+        from .review import patient_ranges
         review_csv, evidence_csv = self.folder / "review.csv", self.folder / "evidence.csv"
         if not evidence:
             yield from ((r, None) for r in _csv_parts(review_csv, REVIEW_REQUIRED))
             return
-        range_of: dict[str, int] = {}  # patient_id -> its range (the REBUILD_ROWS rows it is read with)
-        for k, ids in enumerate(_csv_parts(review_csv, REVIEW_REQUIRED, usecols=["patient_id"])):
-            for pid in ids["patient_id"]:
-                range_of.setdefault(pid, k)
-        if self._in_review_order(range_of):
-            streamed = (e.assign(_range=e["patient_id"].map(range_of)) for e in
-                        _csv_parts(evidence_csv, EVIDENCE_REQUIRED))
-        else:  # read whole, then given out range by range like the streamed file
-            whole = pd.concat(list(_csv_parts(evidence_csv, EVIDENCE_REQUIRED)), ignore_index=True)
-            streamed = iter([whole.assign(_range=whole["patient_id"].map(range_of)).sort_values(
-                "_range", kind="stable")])
-        pending = None
-        for k, review in enumerate(_csv_parts(review_csv, REVIEW_REQUIRED)):
-            mine = []
-            while True:
-                if pending is None or not len(pending):
-                    pending = next(streamed, None)
-                    if pending is None:
-                        break
-                    pending = pending[pending["_range"].notna()]  # mentions of cases not in the review
-                later = pending["_range"] > k
-                mine.append(pending[~later])
-                pending = pending[later]
-                if len(pending):
-                    break
-            frames = [m for m in mine if len(m)]
-            ev = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=EVIDENCE_REQUIRED)
-            yield review, ev.drop(columns="_range", errors="ignore")
+        pids = [p for ids in _csv_parts(review_csv, REVIEW_REQUIRED, usecols=["patient_id"])
+                for p in ids["patient_id"]]
+        position = {p: i for i, p in reversed(list(enumerate(pids)))}  # a patient's first row
+        counts, in_order, last = {}, True, -1
+        for ids in _csv_parts(evidence_csv, EVIDENCE_REQUIRED, usecols=["patient_id"]):
+            at = ids["patient_id"].map(position).dropna()
+            in_order = in_order and (not len(at) or (at.iloc[0] >= last and at.is_monotonic_increasing))
+            last = at.iloc[-1] if len(at) else last
+            for p, n in ids["patient_id"].value_counts().items():
+                counts[p] = counts.get(p, 0) + int(n)
+        ranges = patient_ranges(pids, counts, REBUILD_MENTIONS, REBUILD_ROWS)
+        del pids, position, counts
+        range_of = {p: k for k, r in enumerate(ranges) for p in r}
 
-    def _in_review_order(self, range_of: dict[str, int]) -> bool:
-        """Whether evidence.csv's cases come in review.csv's order (read a column at a time)."""
-        last = -1.0
-        for ids in _csv_parts(self.folder / "evidence.csv", EVIDENCE_REQUIRED, usecols=["patient_id"]):
-            k = ids["patient_id"].map(range_of).dropna()
-            if len(k) and (k.iloc[0] < last or not k.is_monotonic_increasing):
-                return False
-            last = k.iloc[-1] if len(k) else last
-        return True
+        def ranged(frames):
+            return (f.assign(_range=f["patient_id"].map(range_of)) for f in frames)
+
+        evidence_frames = _csv_parts(evidence_csv, EVIDENCE_REQUIRED)
+        if not in_order:  # read whole, then handed out like a file in order
+            whole = pd.concat(list(evidence_frames), ignore_index=True)
+            evidence_frames = [whole.assign(_k=whole["patient_id"].map(range_of))
+                               .sort_values("_k", kind="stable").drop(columns="_k")]
+        reviews = _RangeReader(ranged(_csv_parts(review_csv, REVIEW_REQUIRED)))
+        mentions = _RangeReader(ranged(evidence_frames))
+        for k in range(len(ranges)):
+            yield reviews.take(k), mentions.take(k)
 
 
 def load_result(out_dir: str | Path) -> FolderResult:

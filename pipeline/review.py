@@ -119,6 +119,23 @@ def score_cases(mentions: list, dates: Mapping[str, dt.date], policy: Policy) ->
     return _review_frame(rows), _evidence_frame(evidence)
 
 
+def patient_ranges(pids: Iterable[str], mentions: Mapping[str, int], max_mentions: int,
+                   max_cases: int) -> list[list[str]]:
+    """Patient ids, in their order, cut into ranges of at most `max_mentions` mentions and `max_cases`
+    cases (a patient with more mentions than that is a range alone): the unit large runs are scored,
+    written and read back in, so that memory holds one range whatever the export's size."""
+    ranges: list[list[str]] = [[]]
+    n = 0
+    for pid in pids:
+        k = mentions.get(pid, 0)
+        if ranges[-1] and (n + k > max_mentions or len(ranges[-1]) >= max_cases):
+            ranges.append([])
+            n = 0
+        ranges[-1].append(pid)
+        n += k
+    return ranges
+
+
 def _review_frame(rows: list[dict]) -> pd.DataFrame:
     """The review table from row dicts."""
     df = pd.DataFrame(rows)

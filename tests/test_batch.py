@@ -92,12 +92,10 @@ def test_outputs_written_range_by_range_are_the_files_of_the_whole_tables(tmp_pa
     assert page.count("id='c-") == len(result.part_files) and page_data(page) == page_data(render_report(reference))
 
 
-def test_ranges_are_cut_by_mentions_and_by_cases(monkeypatch):
+def test_ranges_are_cut_by_mentions_and_by_cases():
     """Patients with many mentions get small ranges, patients with none large ones, within both limits."""
-    import pipeline.batch as batch
-    monkeypatch.setattr(batch, "BUCKET_MENTIONS", 10)
-    monkeypatch.setattr(batch, "RANGE_CASES", 4)
+    from pipeline.review import patient_ranges
     pids = ["a", "b", "c", "d", "e", "f", "g", "h", "i", "j"]
-    ranges = batch._ranges(pids, {"a": 4, "b": 5, "c": 2, "d": 25, "e": 1})
+    ranges = patient_ranges(pids, {"a": 4, "b": 5, "c": 2, "d": 25, "e": 1}, max_mentions=10, max_cases=4)
     assert ranges == [["a", "b"], ["c"], ["d"], ["e", "f", "g", "h"], ["i", "j"]]
-    assert batch._ranges([], {}) == [[]]
+    assert patient_ranges([], {}, 10, 4) == [[]]
