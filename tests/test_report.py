@@ -429,7 +429,7 @@ def test_browser_sample_report(browser, sample_result, tmp_path):
     pid = ev[ev.used].patient_id.iloc[0]
     page.locator("#summary-body a", has_text=pid).first.click()
     card = page.locator(f"details.card[id='case-{pid}']")
-    assert card.get_attribute("open") is not None
+    page.wait_for_selector(f"details.card[id='case-{pid}'][open]", timeout=10_000)  # opened on hashchange
     used = ev[(ev.patient_id == pid) & ev.used]
     mark = card.locator(".crit > .ev mark").first
     mark.wait_for(state="visible")
