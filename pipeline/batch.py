@@ -42,9 +42,6 @@ WORK_DIR = ".work"
 BUCKET_MENTIONS = 100_000  # mentions scored, and later written, at a time (a range of patients)
 RANGE_CASES = 20_000       # and at most this many cases
 TASK_NOTES = 500           # notes per task sent to a worker process (a chunk is split into tasks)
-# notes a pool of worker processes extracts before fresh workers replace it: spaCy's vocabulary keeps
-# every new word it reads (about 20 MB per worker per million notes of the benchmark's mix)
-POOL_NOTES = 500_000
 
 
 class ChunkResult(NamedTuple):
@@ -303,32 +300,21 @@ def _run_chunks(notes_path: Path, work: Path, columns, patterns_dir, chunk_size:
                 yield i, result
             return
         import multiprocessing as mp
-
-        def fresh_pool() -> ProcessPoolExecutor:
-            return ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("fork"),
-                                       initializer=_warm, initargs=(patterns_dir,))
-        pool, pool_notes, pending = fresh_pool(), 0, {}
-        try:
+        with ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("fork"),
+                                 initializer=_warm, initargs=(patterns_dir,)) as pool:
+            pending = {}
             for i, done_bytes, notes, read in chunks:
                 path = work / f"chunk-{i:06d}.pkl"
                 if path.exists():
                     progress.update(len(notes), done_bytes)
                     yield i, pickle.loads(path.read_bytes())
                     continue
-                if pool_notes >= POOL_NOTES:  # spaCy's vocabulary keeps every new word: fresh workers
-                    while pending:
-                        yield _finish(pending, min(pending), work, progress)
-                    pool.shutdown()
-                    pool, pool_notes = fresh_pool(), 0
                 futures = [pool.submit(_extract_chunk, task, patterns_dir) for task in _tasks(notes, workers)]
                 pending[i] = (futures, notes, read, done_bytes)
-                pool_notes += len(notes)
                 while len(pending) >= 2 * workers:  # bounded: at most two chunks per worker in memory
                     yield _finish(pending, min(pending), work, progress)
             while pending:
                 yield _finish(pending, min(pending), work, progress)
-        finally:
-            pool.shutdown()
     finally:
         progress.close()
 

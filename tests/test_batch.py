@@ -99,26 +99,3 @@ def test_ranges_are_cut_by_mentions_and_by_cases():
     ranges = patient_ranges(pids, {"a": 4, "b": 5, "c": 2, "d": 25, "e": 1}, max_mentions=10, max_cases=4)
     assert ranges == [["a", "b"], ["c"], ["d"], ["e", "f", "g", "h"], ["i", "j"]]
     assert patient_ranges([], {}, 10, 4) == [[]]
-
-
-def _extract_noting_the_worker(notes, patterns_dir):
-    """_extract_chunk that leaves a file named after the worker process it ran in."""
-    import os
-    from pathlib import Path
-    from pipeline.extract import extract
-    (Path(os.environ["SCS_TEST_WORKERS"]) / str(os.getpid())).touch()
-    return list(extract(notes, patterns_dir))
-
-
-def test_worker_processes_are_replaced_after_pool_notes(tmp_path, reference, monkeypatch):
-    """Long runs get fresh worker processes every POOL_NOTES notes (their vocabulary grows); same tables."""
-    import pipeline.batch as batch
-    (tmp_path / "workers").mkdir()
-    monkeypatch.setenv("SCS_TEST_WORKERS", str(tmp_path / "workers"))
-    monkeypatch.setattr(batch, "_extract_chunk", _extract_noting_the_worker)
-    monkeypatch.setattr(batch, "POOL_NOTES", 20)  # 77 notes in chunks of 9: a fresh pool every third chunk
-    result = run_batch(SAMPLES / "notes.csv", tmp_path / "out", cases=read_cases(SAMPLES / "cases.csv"),
-                       chunk_size=9, workers=2, quiet=True)
-    assert len(list((tmp_path / "workers").iterdir())) >= 6  # at least three pools of two workers
-    pd.testing.assert_frame_equal(result.review, reference.review)
-    pd.testing.assert_frame_equal(result.evidence, reference.evidence)
