@@ -176,8 +176,9 @@ def run_batch(notes_path: str | Path, out_dir: str | Path, *, cases: Mapping[str
     dates = review_dates(latest, cases, review_date)
     del latest
     ranges = patient_ranges(sorted(dates), per_patient, BUCKET_MENTIONS, RANGE_CASES)
+    del per_patient  # not needed while scoring
     parts = _score(work, [r.index for r in ordered], ranges, dates, pol)
-    del per_patient, ranges
+    del ranges, dates
     rejected = pd.concat([r.rejected for r in ordered if len(r.rejected)] or [pd.DataFrame(columns=REJECT_COLUMNS)],
                          ignore_index=True)
     staged = StagedResult(tuple(parts), rejected.reindex(columns=REJECT_COLUMNS), {})
