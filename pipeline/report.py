@@ -231,7 +231,7 @@ def _is_value(col: str) -> bool:
     return _is_numeric(col) or col.endswith(("_clearance", "_finding"))
 
 
-def _criteria(review_columns: list[str], policy, evidence_criteria: Iterable[str]) -> list[_Criterion]:
+def _criteria(review_columns: list[str], policy) -> list[_Criterion]:
     """The criteria of the review table (its *_status columns), with the policy's thresholds when known.
 
     Each other review column goes to the criterion with the longest name it starts with (`trial_relief_pct`
@@ -265,8 +265,6 @@ def _criteria(review_columns: list[str], policy, evidence_criteria: Iterable[str
             req = "not part of this policy" if policy is not None else ""
         out.append(_Criterion(n, c.scorer if c else "", dict(c.params) if c else {}, c.description if c else "",
                               fields[n], req))
-    for n in sorted(set(evidence_criteria) - set(names)):  # mentions of criteria the review did not score
-        out.append(_Criterion(n, "", {}, "", [], "not scored in this review"))
     return out
 
 
@@ -765,7 +763,7 @@ def report_parts(result: ReviewResult) -> Iterator[str]:
     top = _summarize(result)
     rcols = top.columns + [c for c in ("patient_id", "review_date", "determination", "missing")
                            if c not in top.columns]
-    crits = _criteria(rcols, policy, ())
+    crits = _criteria(rcols, policy)  # a criterion only the evidence names is added as the cases are written
     head_crits = _criteria_json(crits, top.with_status)
     n = top.cases
     counts = run.get("counts") or {}
@@ -1011,4 +1009,5 @@ def cmd_report(args) -> int:
     return 0
 
 
-__all__ = ["render_report", "report_parts", "write_report_file", "write_report", "load_result", "add_parser", "cmd_report", "requirement"]
+__all__ = ["render_report", "report_parts", "write_report_file", "write_report", "load_result", "FolderResult",
+           "add_parser", "cmd_report", "requirement"]
