@@ -177,16 +177,15 @@ def run_batch(notes_path: str | Path, out_dir: str | Path, *, cases: Mapping[str
     del latest
     ranges = patient_ranges(sorted(dates), per_patient, BUCKET_MENTIONS, RANGE_CASES)
     del per_patient  # not needed while scoring
-    parts = _score(work, [r.index for r in ordered], ranges, dates, pol)
+    parts, counted = _score(work, [r.index for r in ordered], ranges, dates, pol)
     del ranges, dates
     rejected = pd.concat([r.rejected for r in ordered if len(r.rejected)] or [pd.DataFrame(columns=REJECT_COLUMNS)],
                          ignore_index=True)
-    staged = StagedResult(tuple(parts), rejected.reindex(columns=REJECT_COLUMNS), {})
     t2 = time.perf_counter()
     run = run_record(pol, sum(r.rows_read for r in ordered), sum(r.notes_processed for r in ordered), rejected,
-                     staged.parts(), {"read_extract": t1 - t0, "score": t2 - t1},
+                     counted, {"read_extract": t1 - t0, "score": t2 - t1},
                      chunks=len(ordered), chunk_size=chunk_size, workers=workers)
-    return staged._replace(run=run)
+    return StagedResult(tuple(parts), rejected.reindex(columns=REJECT_COLUMNS), run)
 
 
 def _chunk_mentions(work: Path, i: int) -> list[Mention]:
@@ -220,13 +219,14 @@ class StagedResult(NamedTuple):
 
 
 def _score(work: Path, chunk_indexes: list[int], ranges: list[list[str]], dates: Mapping[str, dt.date],
-           pol: Policy) -> list[Path]:
+           pol: Policy) -> tuple[list[Path], list[tuple[pd.DataFrame, pd.DataFrame]]]:
     """`review.score_cases` over the checkpointed mentions, one range of patients at a time.
 
     One pass over the chunks' checkpoints sorts their mentions into a file per range (`ranges`:
     sorted patient ids, see `review.patient_ranges`); each range is then scored and its review and
     evidence tables saved (scored-*.pkl). One after the other, the ranges' tables are the tables
     `score_cases` makes. Only one chunk's or one range's mentions are in memory at a time.
+    Returns the files, and per range the columns run.json counts (determination, used).
     """
     from .review import _evidence_frame, _review_frame
     from .scoring import score_patient
@@ -242,7 +242,7 @@ def _score(work: Path, chunk_indexes: list[int], ranges: list[list[str]], dates:
         for k, ms in by_range.items():
             with open(spills[k], "ab") as f:  # opened per chunk: a run may have more ranges than file handles
                 pickle.dump(ms, f, protocol=pickle.HIGHEST_PROTOCOL)
-    parts = []
+    parts, counted = [], []
     for k, spill in enumerate(spills):
         by_patient: dict[str, list] = {}
         with open(spill, "rb") as f:
@@ -261,9 +261,11 @@ def _score(work: Path, chunk_indexes: list[int], ranges: list[list[str]], dates:
             evidence += [(m, i in used) for i, m in enumerate(ms)]
         del by_patient
         parts.append(work / f"scored-{k:06d}.pkl")
-        _save_all(parts[-1], (_review_frame(rows), _evidence_frame(evidence)))
+        review_part, evidence_part = _review_frame(rows), _evidence_frame(evidence)
+        _save_all(parts[-1], (review_part, evidence_part))
+        counted.append((review_part[["determination"]], evidence_part[["used"]]))
         spill.unlink()
-    return parts
+    return parts, counted
 
 
 def _chunk_notes(chunks: Iterable, source: str, columns) -> Iterable[tuple[int, int, list[Note], object]]:
