@@ -36,7 +36,7 @@ from .extract import extract
 from .nlp import default_patterns_dir
 from .policy import Policy, load_policy
 from .records import Mention, Note
-from .review import patient_ranges, review_dates, run_record
+from .review import patient_ranges, review_dates, run_record, score_cases
 
 WORK_DIR = ".work"
 BUCKET_MENTIONS = 100_000  # mentions scored, and later written, at a time (a range of patients)
@@ -228,8 +228,6 @@ def _score(work: Path, chunk_indexes: list[int], ranges: list[list[str]], dates:
     `score_cases` makes. Only one chunk's or one range's mentions are in memory at a time.
     Returns the files, and per range the columns run.json counts (determination, used).
     """
-    from .review import _evidence_frame, _review_frame
-    from .scoring import score_patient
     firsts = [r[0] if r else "" for r in ranges]  # each range's first patient id
     spills = [work / f"range-{k:06d}.pkl" for k in range(len(firsts))]
     for p in spills:
@@ -244,24 +242,16 @@ def _score(work: Path, chunk_indexes: list[int], ranges: list[list[str]], dates:
                 pickle.dump(ms, f, protocol=pickle.HIGHEST_PROTOCOL)
     parts, counted = [], []
     for k, spill in enumerate(spills):
-        by_patient: dict[str, list] = {}
+        mentions = []
         with open(spill, "rb") as f:
             while True:
                 try:
-                    ms = pickle.load(f)
+                    mentions += pickle.load(f)
                 except EOFError:
                     break
-                for m in ms:
-                    by_patient.setdefault(m.patient_id, []).append(m)
-        rows, evidence = [], []
-        for pid in ranges[k]:
-            ms = by_patient.get(pid, [])
-            row, used = score_patient(pid, dates[pid], ms, pol)
-            rows.append(row)
-            evidence += [(m, i in used) for i, m in enumerate(ms)]
-        del by_patient
+        review_part, evidence_part = score_cases(mentions, {pid: dates[pid] for pid in ranges[k]}, pol)
+        del mentions
         parts.append(work / f"scored-{k:06d}.pkl")
-        review_part, evidence_part = _review_frame(rows), _evidence_frame(evidence)
         _save_all(parts[-1], (review_part, evidence_part))
         counted.append((review_part[["determination"]], evidence_part[["used"]]))
         spill.unlink()
