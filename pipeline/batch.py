@@ -10,13 +10,15 @@ Memory stays bounded by the chunk size while reading and extracting: a finished
 chunk's mentions live in its checkpoint file, not in memory. Scoring sorts them
 into ranges of patients (at most BUCKET_MENTIONS mentions, RANGE_CASES cases) and saves each
 range's review and evidence tables to disk, where the outputs are written from, a
-range at a time. What grows with the export is small: 24 bytes a note for the
-note_ids seen (duplicates), and per patient its review date and mention count.
+range at a time. What grows with the export, the note_ids seen (duplicates) and
+per patient the latest note date and mention count, is kept in sqlite files
+there too (`pipeline.scratch`).
 """
 from __future__ import annotations
 
 import bisect
 import datetime as dt
+from collections import Counter
 import hashlib
 import json
 import os
@@ -31,12 +33,13 @@ from typing import Iterable, Iterator, Mapping, NamedTuple
 import pandas as pd
 
 from . import __version__
-from .exports import REJECT_COLUMNS, NoteIdIndex, input_size, iter_chunks, validate
+from .exports import REJECT_COLUMNS, input_size, iter_chunks, validate
 from .extract import extract
 from .nlp import default_patterns_dir
 from .policy import Policy, load_policy
 from .records import Mention, Note
-from .review import patient_ranges, review_dates, run_record, score_cases
+from .review import patient_ranges, run_record, score_cases
+from .scratch import NoteIdIndex, PatientTally
 
 WORK_DIR = ".work"
 BUCKET_MENTIONS = 100_000  # mentions scored, and later written, at a time (a range of patients)
@@ -160,25 +163,18 @@ def run_batch(notes_path: str | Path, out_dir: str | Path, *, cases: Mapping[str
         tmp = manifest.with_suffix(".tmp")
         tmp.write_text(json.dumps(fingerprint, indent=1))
         os.replace(tmp, manifest)  # a run killed here leaves no half-written manifest for --resume to trip on
-    # keep only each chunk's summary in memory; its mentions are in its checkpoint file
+    # keep only each chunk's summary in memory; its mentions are in its checkpoint file, its patients in the tally
     summaries: dict[int, ChunkResult] = {}
-    latest: dict = {}
-    per_patient: dict[str, int] = {}  # mentions, of the patients that have any
-    for i, r in _run_chunks(notes_path, work, columns, patterns_dir, chunk_size, workers, quiet):
-        for m in r.mentions:
-            per_patient[m.patient_id] = per_patient.get(m.patient_id, 0) + 1
-        summaries[i] = r._replace(mentions=len(r.mentions), latest_note={})
-        for p, d in r.latest_note.items():
-            if p not in latest or d > latest[p]:
-                latest[p] = d
-    ordered = [summaries[i] for i in sorted(summaries)]
-    t1 = time.perf_counter()
-    dates = review_dates(latest, cases, review_date)
-    del latest
-    ranges = patient_ranges(sorted(dates), per_patient, BUCKET_MENTIONS, RANGE_CASES)
-    del per_patient  # not needed while scoring
-    parts, counted = _score(work, [r.index for r in ordered], ranges, dates, pol)
-    del ranges, dates
+    tally = PatientTally(work / "patients.sqlite")
+    try:
+        for i, r in _run_chunks(notes_path, work, columns, patterns_dir, chunk_size, workers, quiet):
+            tally.add(r.latest_note, Counter(m.patient_id for m in r.mentions))
+            summaries[i] = r._replace(mentions=len(r.mentions), latest_note={})
+        ordered = [summaries[i] for i in sorted(summaries)]
+        t1 = time.perf_counter()
+        parts, counted = _score(work, [r.index for r in ordered], tally.cases(cases, review_date), cases, pol)
+    finally:
+        tally.close()
     rejected = pd.concat([r.rejected for r in ordered if len(r.rejected)] or [pd.DataFrame(columns=REJECT_COLUMNS)],
                          ignore_index=True)
     t2 = time.perf_counter()
@@ -218,24 +214,28 @@ class StagedResult(NamedTuple):
         return pd.concat([e for e in frames if len(e)] or frames[:1], ignore_index=True)
 
 
-def _score(work: Path, chunk_indexes: list[int], ranges: list[list[str]], dates: Mapping[str, dt.date],
-           pol: Policy) -> tuple[list[Path], list[tuple[pd.DataFrame, pd.DataFrame]]]:
+def _score(work: Path, chunk_indexes: list[int], cases: Iterable[tuple[str, int, dt.date]],
+           chosen: Mapping[str, dt.date] | None, pol: Policy) -> tuple[list[Path], list[tuple[pd.DataFrame, pd.DataFrame]]]:
     """`review.score_cases` over the checkpointed mentions, one range of patients at a time.
 
-    One pass over the chunks' checkpoints sorts their mentions into a file per range (`ranges`:
-    sorted patient ids, see `review.patient_ranges`); each range is then scored and its review and
-    evidence tables saved (scored-*.pkl). One after the other, the ranges' tables are the tables
-    `score_cases` makes. Only one chunk's or one range's mentions are in memory at a time.
+    `cases` are (patient_id, mentions, review date) in patient order (`PatientTally.cases`); they are
+    cut into ranges (`review.patient_ranges`) and each range's file gets its cases' review dates.
+    One pass over the chunks' checkpoints then appends each mention to its range's file, when its
+    patient is reviewed (every patient, or those `chosen` by a cases file); each range is scored and
+    its review and evidence tables saved (scored-*.pkl). One after the other, the ranges' tables are
+    the tables `score_cases` makes. Only one chunk's or one range's mentions are in memory at a time.
     Returns the files, and per range the columns run.json counts (determination, used).
     """
-    firsts = [r[0] if r else "" for r in ranges]  # each range's first patient id
-    spills = [work / f"range-{k:06d}.pkl" for k in range(len(firsts))]
-    for p in spills:
-        p.write_bytes(b"")
+    firsts, spills = [], []  # each range's first patient id, and its file
+    for k, batch in enumerate(patient_ranges(cases, BUCKET_MENTIONS, RANGE_CASES)):
+        firsts.append(batch[0][0] if batch else "")
+        spills.append(work / f"range-{k:06d}.pkl")
+        with open(spills[-1], "wb") as f:
+            pickle.dump({pid: day for pid, _, day in batch}, f, protocol=pickle.HIGHEST_PROTOCOL)
     for i in chunk_indexes:
         by_range: dict[int, list] = {}
         for m in _chunk_mentions(work, i):
-            if m.patient_id in dates:  # the cases reviewed
+            if not chosen or m.patient_id in chosen:
                 by_range.setdefault(bisect.bisect_right(firsts, m.patient_id) - 1, []).append(m)
         for k, ms in by_range.items():
             with open(spills[k], "ab") as f:  # opened per chunk: a run may have more ranges than file handles
@@ -244,12 +244,13 @@ def _score(work: Path, chunk_indexes: list[int], ranges: list[list[str]], dates:
     for k, spill in enumerate(spills):
         mentions = []
         with open(spill, "rb") as f:
+            dates = pickle.load(f)
             while True:
                 try:
                     mentions += pickle.load(f)
                 except EOFError:
                     break
-        review_part, evidence_part = score_cases(mentions, {pid: dates[pid] for pid in ranges[k]}, pol)
+        review_part, evidence_part = score_cases(mentions, dates, pol)
         del mentions
         parts.append(work / f"scored-{k:06d}.pkl")
         _save_all(parts[-1], (review_part, evidence_part))
@@ -258,14 +259,17 @@ def _score(work: Path, chunk_indexes: list[int], ranges: list[list[str]], dates:
     return parts, counted
 
 
-def _chunk_notes(chunks: Iterable, source: str, columns) -> Iterable[tuple[int, int, list[Note], object]]:
-    seen = NoteIdIndex()
-    for i, c in enumerate(chunks):
-        read = validate(c.frame, source, dict(columns or {}), c.row_offset, seen)
-        notes = [Note(p, n, d, t, x) for p, n, d, t, x in zip(read.notes["patient_id"], read.notes["note_id"],
-                                                              read.notes["note_date"], read.notes["note_type"],
-                                                              read.notes["text"])]
-        yield i, c.bytes_done, notes, read
+def _chunk_notes(chunks: Iterable, source: str, columns, work: Path) -> Iterable[tuple[int, int, list[Note], object]]:
+    seen = NoteIdIndex(path=work / "note_ids.sqlite")  # every chunk is validated again on --resume: rebuilt whole
+    try:
+        for i, c in enumerate(chunks):
+            read = validate(c.frame, source, dict(columns or {}), c.row_offset, seen)
+            notes = [Note(p, n, d, t, x) for p, n, d, t, x in zip(read.notes["patient_id"], read.notes["note_id"],
+                                                                  read.notes["note_date"], read.notes["note_type"],
+                                                                  read.notes["text"])]
+            yield i, c.bytes_done, notes, read
+    finally:
+        seen.close()
 
 
 def _summary(i: int, notes: list[Note], read, mentions: list) -> ChunkResult:
@@ -279,7 +283,7 @@ def _run_chunks(notes_path: Path, work: Path, columns, patterns_dir, chunk_size:
     """(index, ChunkResult) for every chunk, extracting only the ones not already saved."""
     progress = Progress(input_size(notes_path), quiet)
     source = str(notes_path)
-    chunks = _chunk_notes(iter_chunks(notes_path, chunk_size), source, columns)
+    chunks = _chunk_notes(iter_chunks(notes_path, chunk_size), source, columns, work)
     try:
         if workers <= 1:
             for i, done_bytes, notes, read in chunks:
@@ -309,6 +313,7 @@ def _run_chunks(notes_path: Path, work: Path, columns, patterns_dir, chunk_size:
             while pending:
                 yield _finish(pending, min(pending), work, progress)
     finally:
+        chunks.close()  # the note_id index's file is closed too
         progress.close()
 
 

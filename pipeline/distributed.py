@@ -39,9 +39,10 @@ from typing import Iterable, Mapping
 import pandas as pd
 
 from .dates import parse_date
-from .exports import REJECT_COLUMNS, InputError, NoteIdIndex, _format, validate
+from .exports import REJECT_COLUMNS, InputError, _format, validate
 from .policy import Policy, load_policy
 from .records import Mention, Note
+from .scratch import NoteIdIndex
 
 NOTE_COLUMNS = ["patient_id", "note_id", "note_date", "note_type", "text", "row"]
 # every Mention field (note_classes as a sorted ';'-joined string), then the mention's place in the export
@@ -225,7 +226,10 @@ def _validated(df: pd.DataFrame, columns, source, offsets, firsts, partition_inf
     lo, hi = offsets[part], offsets[part + 1]
     earlier = [(nid, row) for nid, row in firsts.items() if not lo < row <= hi]
     seen = NoteIdIndex([nid for nid, _ in earlier], [row for _, row in earlier])
-    return validate(_plain(df), source, dict(columns or {}), lo, seen)
+    try:
+        return validate(_plain(df), source, dict(columns or {}), lo, seen)
+    finally:
+        seen.close()
 
 
 def _notes_part(df, columns, source, offsets, firsts, partition_info=None) -> pd.DataFrame:

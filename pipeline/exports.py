@@ -39,6 +39,7 @@ from typing import Iterator, NamedTuple
 import pandas as pd
 
 from .dates import parse_date
+from .scratch import NoteIdIndex
 
 REQUIRED = ("patient_id", "note_id", "note_date", "text")
 OPTIONAL = ("note_type",)
@@ -552,60 +553,6 @@ def _cell(v) -> str:
     if v is None or v is pd.NA or v is pd.NaT or (isinstance(v, float) and v != v):
         return ""
     return str(v)
-
-
-class NoteIdIndex:
-    """The note_ids accepted so far in one export and the row of each, for rejecting duplicates across chunks.
-
-    Kept as two 64-bit hashes and a row number per id in sorted numpy arrays (24 bytes a note) rather
-    than as the ids themselves: a dict of a million note_id strings alone takes about 140 MB, and an
-    export of millions of notes must not grow memory by that much. Two different ids are taken for
-    the same only if both hashes collide (about 1 in 2**128 for a pair).
-    """
-    _KEYS = ("scs-abstract-id-1", "scs-abstract-id-2")  # pandas' hash keys: 16 bytes each
-
-    def __init__(self, ids: list[str] = (), rows: list[int] = ()):
-        import numpy as np
-        self._h1, self._h2 = np.empty(0, dtype="uint64"), np.empty(0, dtype="uint64")
-        self._rows = np.empty(0, dtype="int64")
-        if len(ids):
-            self.add(ids, rows)
-
-    def __len__(self) -> int:
-        return len(self._rows)
-
-    @classmethod
-    def _hashes(cls, ids: list[str]):
-        import numpy as np
-        a = np.asarray(list(ids), dtype=object)
-        return tuple(pd.util.hash_array(a, hash_key=k[:16]) for k in cls._KEYS)
-
-    def first_rows(self, ids: list[str]) -> list[int | None]:
-        """Per id, the row it was first accepted at, or None when it is new."""
-        import numpy as np
-        out: list[int | None] = [None] * len(ids)
-        if not len(ids) or not len(self):
-            return out
-        h1, h2 = self._hashes(ids)
-        lo, hi = np.searchsorted(self._h1, h1, "left"), np.searchsorted(self._h1, h1, "right")
-        for k in np.flatnonzero(hi > lo):  # nearly always one candidate, the same id
-            for j in range(lo[k], hi[k]):
-                if self._h2[j] == h2[k]:
-                    out[k] = int(self._rows[j])
-                    break
-        return out
-
-    def add(self, ids: list[str], rows: list[int]) -> None:
-        """Remember ids (new ones) as accepted at rows."""
-        import numpy as np
-        if not len(ids):
-            return
-        h1, h2 = self._hashes(ids)
-        order = np.argsort(h1, kind="stable")
-        h1, h2, rows = h1[order], h2[order], np.asarray(rows, dtype="int64")[order]
-        at = np.searchsorted(self._h1, h1)
-        self._h1, self._h2 = np.insert(self._h1, at, h1), np.insert(self._h2, at, h2)
-        self._rows = np.insert(self._rows, at, rows)
 
 
 def validate(df: pd.DataFrame, source: str, columns: dict[str, str] | None = None,

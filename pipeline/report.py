@@ -933,9 +933,12 @@ class FolderResult(NamedTuple):
             last = at.iloc[-1] if len(at) else last
             for p, n in ids["patient_id"].value_counts().items():
                 counts[p] = counts.get(p, 0) + int(n)
-        ranges = patient_ranges(pids, counts, REBUILD_MENTIONS, REBUILD_ROWS)
+        range_of: dict[str, int] = {}
+        for k, cases in enumerate(patient_ranges(((p, counts.get(p, 0)) for p in pids),
+                                                 REBUILD_MENTIONS, REBUILD_ROWS)):
+            range_of.update((case[0], k) for case in cases)
+        ranges = k + 1
         del pids, position, counts
-        range_of = {p: k for k, r in enumerate(ranges) for p in r}
 
         def ranged(frames):
             return (f.assign(_range=f["patient_id"].map(range_of)) for f in frames)
@@ -947,7 +950,7 @@ class FolderResult(NamedTuple):
                                .sort_values("_k", kind="stable").drop(columns="_k")]
         reviews = _RangeReader(ranged(_csv_parts(review_csv, REVIEW_REQUIRED)))
         mentions = _RangeReader(ranged(evidence_frames))
-        for k in range(len(ranges)):
+        for k in range(ranges):
             yield reviews.take(k), mentions.take(k)
 
 

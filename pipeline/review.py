@@ -119,21 +119,20 @@ def score_cases(mentions: list, dates: Mapping[str, dt.date], policy: Policy) ->
     return _review_frame(rows), _evidence_frame(evidence)
 
 
-def patient_ranges(pids: Iterable[str], mentions: Mapping[str, int], max_mentions: int,
-                   max_cases: int) -> list[list[str]]:
-    """Patient ids, in their order, cut into ranges of at most `max_mentions` mentions and `max_cases`
-    cases (a patient with more mentions than that is a range alone): the unit large runs are scored,
-    written and read back in, so that memory holds one range whatever the export's size."""
-    ranges: list[list[str]] = [[]]
+def patient_ranges(cases: Iterable[tuple], max_mentions: int, max_cases: int) -> Iterator[list[tuple]]:
+    """Cases, given in patient order as (patient_id, mentions, ...) tuples, cut into ranges of at most
+    `max_mentions` mentions and `max_cases` cases (a patient with more mentions than that is a range
+    alone): the unit large runs are scored, written and read back in, so that memory holds one range
+    whatever the export's size. Always at least one range, empty when there are no cases."""
+    batch: list[tuple] = []
     n = 0
-    for pid in pids:
-        k = mentions.get(pid, 0)
-        if ranges[-1] and (n + k > max_mentions or len(ranges[-1]) >= max_cases):
-            ranges.append([])
-            n = 0
-        ranges[-1].append(pid)
-        n += k
-    return ranges
+    for case in cases:
+        if batch and (n + case[1] > max_mentions or len(batch) >= max_cases):
+            yield batch
+            batch, n = [], 0
+        batch.append(case)
+        n += case[1]
+    yield batch
 
 
 def _review_frame(rows: list[dict]) -> pd.DataFrame:

@@ -95,7 +95,8 @@ def test_outputs_written_range_by_range_are_the_files_of_the_whole_tables(tmp_pa
 def test_ranges_are_cut_by_mentions_and_by_cases():
     """Patients with many mentions get small ranges, patients with none large ones, within both limits."""
     from pipeline.review import patient_ranges
-    pids = ["a", "b", "c", "d", "e", "f", "g", "h", "i", "j"]
-    ranges = patient_ranges(pids, {"a": 4, "b": 5, "c": 2, "d": 25, "e": 1}, max_mentions=10, max_cases=4)
+    mentions = {"a": 4, "b": 5, "c": 2, "d": 25, "e": 1}
+    cases = [(p, mentions.get(p, 0)) for p in "abcdefghij"]
+    ranges = [[p for p, _ in r] for r in patient_ranges(iter(cases), max_mentions=10, max_cases=4)]
     assert ranges == [["a", "b"], ["c"], ["d"], ["e", "f", "g", "h"], ["i", "j"]]
-    assert patient_ranges([], {}, 10, 4) == [[]]
+    assert list(patient_ranges([], 10, 4)) == [[]]

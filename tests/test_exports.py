@@ -98,21 +98,10 @@ def test_cases_file_errors_name_row_and_column(tmp_path):
     assert str(read_cases(tmp_path / "ok.csv")["A"]) == "2025-06-30"
 
 
-def test_note_id_index_finds_each_id_at_its_first_row_and_nothing_else():
-    from pipeline.exports import NoteIdIndex
-    index = NoteIdIndex()
-    assert index.first_rows(["a"]) == [None]
-    ids = [f"N{i:06d}" for i in range(3000)]
-    for start in range(0, 3000, 1000):  # three chunks, added out of sorted order
-        index.add(ids[start:start + 1000][::-1], list(range(start + 1000, start, -1)))
-    assert len(index) == 3000
-    assert index.first_rows(["N000000", "N002999", "N001500", "n000000", "N0000", ""]) == [1, 3000, 1501, None,
-                                                                                          None, None]
-
-
 def test_duplicates_across_chunks_are_rejected_with_the_first_row():
     """A note_id first accepted in an earlier chunk or earlier in this one; a rejected row is never the first."""
-    from pipeline.exports import NoteIdIndex, validate
+    from pipeline.exports import validate
+    from pipeline.scratch import NoteIdIndex
     rows = pd.DataFrame(ROWS)
     seen = NoteIdIndex()
     first = validate(rows.iloc[:3], "n.csv", None, 0, seen)
