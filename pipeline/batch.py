@@ -163,25 +163,27 @@ def run_batch(notes_path: str | Path, out_dir: str | Path, *, cases: Mapping[str
         tmp = manifest.with_suffix(".tmp")
         tmp.write_text(json.dumps(fingerprint, indent=1))
         os.replace(tmp, manifest)  # a run killed here leaves no half-written manifest for --resume to trip on
-    # keep only each chunk's summary in memory; its mentions are in its checkpoint file, its patients in the tally
-    summaries: dict[int, ChunkResult] = {}
+    # keep only counts in memory: a chunk's mentions are in its checkpoint file, its patients in the
+    # tally, its rejected rows in a file of their own
+    indexes, rejected_files, counts = [], {}, Counter()
     tally = PatientTally(work / "patients.sqlite")
     try:
         for i, r in _run_chunks(notes_path, work, columns, patterns_dir, chunk_size, workers, quiet):
             tally.add(r.latest_note, Counter(m.patient_id for m in r.mentions))
-            summaries[i] = r._replace(mentions=len(r.mentions), latest_note={})
-        ordered = [summaries[i] for i in sorted(summaries)]
+            indexes.append(i)
+            counts.update(rows_read=r.rows_read, notes_processed=r.notes_processed, rows_rejected=len(r.rejected))
+            if len(r.rejected):
+                rejected_files[i] = work / f"rejected-{i:06d}.pkl"
+                _save(rejected_files[i], r.rejected.reindex(columns=REJECT_COLUMNS))
         t1 = time.perf_counter()
-        parts, counted = _score(work, [r.index for r in ordered], tally.cases(cases, review_date), cases, pol)
+        parts, counted = _score(work, sorted(indexes), tally.cases(cases, review_date), cases, pol)
     finally:
         tally.close()
-    rejected = pd.concat([r.rejected for r in ordered if len(r.rejected)] or [pd.DataFrame(columns=REJECT_COLUMNS)],
-                         ignore_index=True)
     t2 = time.perf_counter()
-    run = run_record(pol, sum(r.rows_read for r in ordered), sum(r.notes_processed for r in ordered), rejected,
+    run = run_record(pol, counts["rows_read"], counts["notes_processed"], counts["rows_rejected"],
                      counted, {"read_extract": t1 - t0, "score": t2 - t1},
-                     chunks=len(ordered), chunk_size=chunk_size, workers=workers)
-    return StagedResult(tuple(parts), rejected.reindex(columns=REJECT_COLUMNS), run)
+                     chunks=len(indexes), chunk_size=chunk_size, workers=workers)
+    return StagedResult(tuple(parts), tuple(rejected_files[i] for i in sorted(rejected_files)), run)
 
 
 def _chunk_mentions(work: Path, i: int) -> list[Mention]:
@@ -189,13 +191,25 @@ def _chunk_mentions(work: Path, i: int) -> list[Mention]:
 
 
 class StagedResult(NamedTuple):
-    """A batch run's result whose review and evidence tables stay on disk, one range of patients per
-    file (OUT/.work/scored-*.pkl), so that writing the outputs holds one range at a time whatever
-    the export's size. `review` and `evidence` read a whole table into memory, for callers that
-    want it (tests, notebooks); the outputs are written from `parts()`."""
+    """A batch run's result whose tables stay on disk: review and evidence one range of patients per
+    file (OUT/.work/scored-*.pkl), the rejected rows one chunk per file (rejected-*.pkl), so that
+    writing the outputs holds one range or chunk at a time whatever the export's size. `review`,
+    `evidence` and `rejected` read a whole table into memory, for callers that want it (tests,
+    notebooks); the outputs are written from `parts()` and `rejected_parts()`."""
     part_files: tuple[Path, ...]
-    rejected: pd.DataFrame
+    rejected_files: tuple[Path, ...]
     run: dict
+
+    def rejected_parts(self) -> Iterator[pd.DataFrame]:
+        """The rejected rows a chunk at a time, in input order; one empty table when there are none."""
+        if not self.rejected_files:
+            yield pd.DataFrame(columns=REJECT_COLUMNS)
+        for path in self.rejected_files:
+            yield pickle.loads(path.read_bytes())
+
+    @property
+    def rejected(self) -> pd.DataFrame:
+        return pd.concat(list(self.rejected_parts()), ignore_index=True)
 
     def parts(self, evidence: bool = True) -> Iterator[tuple[pd.DataFrame, pd.DataFrame | None]]:
         """(review, evidence) per range of patients, in patient order; evidence None when not asked for."""

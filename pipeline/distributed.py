@@ -316,7 +316,7 @@ def review_dask(ddf, cases: Mapping[str, dt.date] | pd.DataFrame | None = None, 
     rejected = rejected.reset_index(drop=True).reindex(columns=REJECT_COLUMNS) if len(rejected) else \
         pd.DataFrame(columns=REJECT_COLUMNS)  # as a local run has it
     t3 = time.perf_counter()
-    run = run_record(pol, offsets[-1], int(sum(n_notes)), rejected, [(review_df, evidence_df)],
+    run = run_record(pol, offsets[-1], int(sum(n_notes)), len(rejected), [(review_df, evidence_df)],
                      {"validate": t1 - t0, "extract_score": t2 - t1, "assemble": t3 - t2},
                      engine="dask", partitions=int(ddf.npartitions))
     return ReviewResult(review_df, evidence_df, rejected, run)

@@ -157,7 +157,7 @@ def write_outputs(result: ReviewResult, out_dir: str | Path) -> list[Path]:
         "review.parquet": lambda: _parquet_writer(reviews),
         "evidence.csv": lambda: _csv_writer(evidence),
         "evidence.parquet": lambda: _parquet_writer(evidence),
-        "rejected.csv": lambda: _csv_writer(lambda: [result.rejected]),
+        "rejected.csv": lambda: _csv_writer(result.rejected_parts),
         "report.html": lambda: lambda tmp: report.write_report_file(result, tmp),
         "run.json": lambda: _text_writer(json.dumps(result.run, indent=2, default=str)),
     }

@@ -31,6 +31,10 @@ class ReviewResult(NamedTuple):
         keeps its ranges on disk. Without `evidence`, only the review parts are read (None beside each)."""
         yield self.review, (self.evidence if evidence else None)
 
+    def rejected_parts(self) -> Iterator[pd.DataFrame]:
+        """The rejected rows in parts, as `parts()` gives the tables: here one part, all of them."""
+        yield self.rejected
+
 
 def _notes(df: pd.DataFrame) -> list[Note]:
     return [Note(p, n, d, t, x) for p, n, d, t, x in
@@ -47,7 +51,7 @@ def review_dates(latest: Mapping[str, dt.date], cases: Mapping[str, dt.date] | N
     return dict(latest)
 
 
-def run_record(policy: Policy, rows_read: int, notes_processed: int, rejected: pd.DataFrame,
+def run_record(policy: Policy, rows_read: int, notes_processed: int, rows_rejected: int,
                tables: Iterable[tuple[pd.DataFrame, pd.DataFrame]], timings: dict, **extra) -> dict:
     """run.json: counts in/out/rejected, timings, package version, policy name and hash.
 
@@ -62,7 +66,7 @@ def run_record(policy: Policy, rows_read: int, notes_processed: int, rejected: p
     return {
         "package": "scs-abstract", "version": __version__,
         "policy": {"name": policy.name, "path": policy.path, "sha256": policy.sha256, "source": policy.source},
-        "counts": {"rows_read": rows_read, "notes_processed": notes_processed, "rows_rejected": len(rejected),
+        "counts": {"rows_read": rows_read, "notes_processed": notes_processed, "rows_rejected": rows_rejected,
                    "cases": cases, "mentions": mentions, "mentions_used": used},
         "determinations": dict(sorted(determinations.items(), key=lambda dk: (-dk[1], dk[0]))),
         "timings_s": {k: round(v, 3) for k, v in timings.items()},
@@ -100,7 +104,7 @@ def review(notes_df: pd.DataFrame, cases: Mapping[str, dt.date] | pd.DataFrame |
     latest = read.notes.groupby("patient_id")["note_date"].max().to_dict() if len(read.notes) else {}
     review_df, evidence_df = score_cases(mentions, review_dates(latest, cases, review_date), pol)
     t3 = time.perf_counter()
-    run = run_record(pol, read.rows_read, len(notes), read.rejected, [(review_df, evidence_df)],
+    run = run_record(pol, read.rows_read, len(notes), len(read.rejected), [(review_df, evidence_df)],
                      {"validate": t1 - t0, "extract": t2 - t1, "score": t3 - t2})
     return ReviewResult(review_df, evidence_df, read.rejected.reindex(columns=REJECT_COLUMNS), run)
 

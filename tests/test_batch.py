@@ -100,3 +100,24 @@ def test_ranges_are_cut_by_mentions_and_by_cases():
     ranges = [[p for p, _ in r] for r in patient_ranges(iter(cases), max_mentions=10, max_cases=4)]
     assert ranges == [["a", "b"], ["c"], ["d"], ["e", "f", "g", "h"], ["i", "j"]]
     assert list(patient_ranges([], 10, 4)) == [[]]
+
+
+def test_rejected_rows_are_kept_a_chunk_at_a_time_and_written_as_the_whole_table(tmp_path):
+    """Rejected rows wait on disk per chunk (an export of bad rows must not fill memory); rejected.csv is
+    the file the in-memory review writes, rows in input order."""
+    from pipeline.outputs import write_outputs
+    notes = read_table(SAMPLES / "notes.csv")
+    bad = notes.copy()
+    bad.loc[::5, "note_date"] = "2025-02-30"  # no such day
+    bad.loc[1::5, "patient_id"] = ""
+    bad.loc[2::5, "note_id"] = bad["note_id"].shift(2)[2::5]  # duplicates of notes two rows up
+    path = tmp_path / "bad.csv"
+    bad.to_csv(path, index=False)
+    result = run_batch(path, tmp_path / "batch", chunk_size=9, quiet=True)
+    whole = pipeline.review(read_table(path), source=str(path))
+    assert len(whole.rejected) > 30 and len(result.rejected_files) == -(-len(bad) // 9)
+    pd.testing.assert_frame_equal(result.rejected, whole.rejected)
+    assert result.run["counts"]["rows_rejected"] == len(whole.rejected)
+    write_outputs(result, tmp_path / "batch")
+    write_outputs(whole, tmp_path / "whole")
+    assert (tmp_path / "batch" / "rejected.csv").read_bytes() == (tmp_path / "whole" / "rejected.csv").read_bytes()
