@@ -906,51 +906,73 @@ class _RangeReader:
         return out.drop(columns="_range")
 
 
+class _NotInOrder(Exception):
+    """evidence.csv's rows are not grouped by case in review.csv's order."""
+
+
+def _counted(review_ids: Iterable[str], evidence_ids: Iterable[str]) -> Iterator[tuple[str, int]]:
+    """(patient_id, mentions) per review row, counting the evidence rows as they come, which must be
+    each case's rows together, cases in the review's order (as `run` writes them); _NotInOrder when
+    an evidence row is not of the current case or a later one."""
+    evidence_ids = iter(evidence_ids)
+    ahead = next(evidence_ids, None)
+    for pid in review_ids:
+        n = 0
+        while ahead is not None and ahead == pid:
+            n, ahead = n + 1, next(evidence_ids, None)
+        yield pid, n
+    if ahead is not None:
+        raise _NotInOrder
+
+
 class FolderResult(NamedTuple):
     """A run's output folder read back as a result, for `scs-abstract report`: review.csv and
     evidence.csv are read a range of cases at a time (at most REBUILD_MENTIONS mentions and
     REBUILD_ROWS cases, `review.patient_ranges`), so a page of any size is rebuilt in bounded
-    memory. That needs evidence.csv in the review's order (each case's mentions together, cases as
-    in review.csv), as `run` writes it; a file in another order is read whole instead."""
+    memory. A first pass counts each case's mentions and keeps only where each range ends. That
+    needs evidence.csv in the review's order (each case's mentions together, cases as in
+    review.csv), as `run` writes it; a file in another order is read whole instead."""
     folder: Path
     run: dict
     rejected: object  # an empty DataFrame: rejected rows are not part of the page
 
     def parts(self, evidence: bool = True) -> Iterator:
+        import numpy as np
         import pandas as pd
         from .review import patient_ranges
         review_csv, evidence_csv = self.folder / "review.csv", self.folder / "evidence.csv"
         if not evidence:
             yield from ((r, None) for r in _csv_parts(review_csv, REVIEW_REQUIRED))
             return
-        pids = [p for ids in _csv_parts(review_csv, REVIEW_REQUIRED, usecols=["patient_id"])
-                for p in ids["patient_id"]]
-        position = {p: i for i, p in reversed(list(enumerate(pids)))}  # a patient's first row
-        counts, in_order, last = {}, True, -1
-        for ids in _csv_parts(evidence_csv, EVIDENCE_REQUIRED, usecols=["patient_id"]):
-            at = ids["patient_id"].map(position).dropna()
-            in_order = in_order and (not len(at) or (at.iloc[0] >= last and at.is_monotonic_increasing))
-            last = at.iloc[-1] if len(at) else last
-            for p, n in ids["patient_id"].value_counts().items():
-                counts[p] = counts.get(p, 0) + int(n)
-        range_of: dict[str, int] = {}
-        for k, cases in enumerate(patient_ranges(((p, counts.get(p, 0)) for p in pids),
-                                                 REBUILD_MENTIONS, REBUILD_ROWS)):
-            range_of.update((case[0], k) for case in cases)
-        ranges = k + 1
-        del pids, position, counts
 
-        def ranged(frames):
-            return (f.assign(_range=f["patient_id"].map(range_of)) for f in frames)
+        def ids(path, required):
+            return (p for f in _csv_parts(path, required, usecols=["patient_id"]) for p in f["patient_id"])
 
-        evidence_frames = _csv_parts(evidence_csv, EVIDENCE_REQUIRED)
-        if not in_order:  # read whole, then handed out like a file in order
-            whole = pd.concat(list(evidence_frames), ignore_index=True)
-            evidence_frames = [whole.assign(_k=whole["patient_id"].map(range_of))
-                               .sort_values("_k", kind="stable").drop(columns="_k")]
-        reviews = _RangeReader(ranged(_csv_parts(review_csv, REVIEW_REQUIRED)))
-        mentions = _RangeReader(ranged(evidence_frames))
-        for k in range(ranges):
+        def range_ends(cases):  # per range, where its cases and its mentions end (row counts)
+            sizes = [(len(r), sum(n for _, n in r)) for r in patient_ranges(cases, REBUILD_MENTIONS, REBUILD_ROWS)]
+            return np.cumsum([c for c, _ in sizes]), np.cumsum([m for _, m in sizes])
+
+        def by_row(frames, ends):  # each row's range from its row number
+            start = 0
+            for f in frames:
+                yield f.assign(_range=np.searchsorted(ends, np.arange(start, start + len(f)), "right"))
+                start += len(f)
+
+        try:
+            case_ends, mention_ends = range_ends(_counted(ids(review_csv, REVIEW_REQUIRED),
+                                                          ids(evidence_csv, EVIDENCE_REQUIRED)))
+            mentions = by_row(_csv_parts(evidence_csv, EVIDENCE_REQUIRED), mention_ends)
+        except _NotInOrder:  # read whole, then handed out like a file in order
+            whole = pd.concat(list(_csv_parts(evidence_csv, EVIDENCE_REQUIRED)), ignore_index=True)
+            counts = whole["patient_id"].value_counts()
+            case_ends, _ = range_ends((p, int(counts.get(p, 0))) for p in ids(review_csv, REVIEW_REQUIRED))
+            range_of: dict[str, int] = {}
+            for i, p in enumerate(ids(review_csv, REVIEW_REQUIRED)):
+                range_of.setdefault(p, int(np.searchsorted(case_ends, i, "right")))
+            mentions = [whole.assign(_range=whole["patient_id"].map(range_of)).sort_values("_range", kind="stable")]
+        reviews = _RangeReader(by_row(_csv_parts(review_csv, REVIEW_REQUIRED), case_ends))
+        mentions = _RangeReader(mentions)
+        for k in range(len(case_ends)):
             yield reviews.take(k), mentions.take(k)
 
 

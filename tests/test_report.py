@@ -353,12 +353,19 @@ def test_report_rebuilt_a_few_cases_at_a_time_is_the_page_run_wrote(tmp_path, mo
     assert sum(len(e) for _, e in result.parts()) == len(pd.read_csv(out / "evidence.csv"))
     assert page_data(render_report(result)) == first
     ev = pd.read_csv(out / "evidence.csv", dtype=str, keep_default_na=False)
-    cases_reversed = ev.assign(k=ev["patient_id"].map({p: -i for i, p in enumerate(ev["patient_id"].unique())}))
-    cases_reversed.sort_values("k", kind="stable").drop(columns="k").to_csv(out / "evidence.csv", index=False)
+    cases_reversed = (ev.assign(k=ev["patient_id"].map({p: -i for i, p in enumerate(ev["patient_id"].unique())}))
+                      .sort_values("k", kind="stable").drop(columns="k"))
+    cases_reversed.to_csv(out / "evidence.csv", index=False)
     assert page_data(render_report(load_result(out))) == first
     monkeypatch.setattr(report, "REBUILD_MENTIONS", 30)  # ranges cut by mentions too
-    parts = list(load_result(out).parts())
-    assert len(parts) > 3 and all(len(e) <= 30 or len(r) == 1 for r, e in parts)
+    for evidence in (cases_reversed, ev):  # read whole, then streamed
+        evidence.to_csv(out / "evidence.csv", index=False)
+        parts = list(load_result(out).parts())
+        assert len(parts) > 3 and all(len(e) <= 30 or len(r) == 1 for r, e in parts)
+        assert [p for r, _ in parts for p in r["patient_id"]] == list(pd.read_csv(out / "review.csv")["patient_id"])
+        assert page_data(render_report(load_result(out))) == first
+    stray = pd.concat([ev, ev.iloc[:1].assign(patient_id="NOT-A-CASE")])  # a mention of no case: not shown
+    stray.to_csv(out / "evidence.csv", index=False)
     assert page_data(render_report(load_result(out))) == first
 
 
