@@ -7,12 +7,13 @@ finished chunk. When every chunk is done, mentions are grouped by patient and
 scored. The review table does not depend on the chunk size or the worker count.
 
 Memory stays bounded by the chunk size while reading and extracting: a finished
-chunk's mentions live in its checkpoint file, not in memory. Scoring sorts them
-into ranges of patients (at most BUCKET_MENTIONS mentions, RANGE_CASES cases) and saves each
-range's review and evidence tables to disk, where the outputs are written from, a
-range at a time. What grows with the export, the note_ids seen (duplicates) and
-per patient the latest note date and mention count, is kept in sqlite files
-there too (`pipeline.scratch`).
+chunk's mentions live in its checkpoint file and its rejected rows in a file of
+their own, not in memory. Scoring sorts the mentions into ranges of patients (at
+most BUCKET_MENTIONS mentions, RANGE_CASES cases) and saves each range's review and
+evidence tables to disk, where the outputs are written from, a range at a time.
+What grows with the export, the note_ids seen (duplicates) and per patient the
+latest note date and mention count, is kept in sqlite files there too
+(`pipeline.scratch`), so memory does not depend on the export's size.
 """
 from __future__ import annotations
 
