@@ -88,6 +88,10 @@ class RuleNeed(NamedTuple):
     required_class: str | None         # the note must be of this class
 
 
+WORD_CACHE = 200_000  # words whose hits are remembered (about 100 bytes each): the common words, soon met
+NO_HITS: frozenset = frozenset()
+
+
 class Filter(NamedTuple):
     elements: tuple[Element, ...]
     rules: tuple[RuleNeed, ...]
@@ -105,8 +109,8 @@ class Filter(NamedTuple):
             parts = {p for p in (word, *re.split(r"[-/.'+]", word)) if p}
             ids = {i for p in parts for key in (("LOWER", p.lower()), ("TEXT", p)) for i in self.by_word.get(key, ())}
             ids.update(i for i in self.regex_ids if any(self.elements[i].accepts(p) for p in parts))
-            found = frozenset(ids)
-            if len(self.seen) < 500_000:
+            found = frozenset(ids) if ids else NO_HITS  # most words hit nothing: one shared empty set
+            if len(self.seen) < WORD_CACHE:
                 self.seen[word] = found
         return found
 
