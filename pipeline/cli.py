@@ -108,7 +108,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"scs-abstract: error: {describe_failure(e, args.out, args.notes)}", file=sys.stderr)
         return EXIT_USAGE if input_failure(e, args.notes) else EXIT_FAILED
     try:
-        write_outputs(result, args.out)
+        write_outputs(result, args.out, processes=args.workers)  # local runs: their tables are files
         if args.fhir:
             from .fhir import write_fhir
             write_fhir(result, args.out, policy=policy)

@@ -78,6 +78,53 @@ def _stage(path: Path, write) -> str:
     return tmp
 
 
+class _StagedInChild:
+    """`_stage` run in a forked process, so a slow file is written while the others are.
+
+    The child reports back only an errno or an exception's class name (a message could quote
+    note text) and prints nothing; its temporary file is removed if it fails or is abandoned.
+    """
+
+    def __init__(self, path: Path, write):
+        import multiprocessing as mp
+        self.path = path
+        self.reader, writer_end = mp.Pipe(duplex=False)
+        self.process = mp.get_context("fork").Process(target=self._run, args=(path, write, writer_end), daemon=True)
+        self.process.start()
+        writer_end.close()
+
+    @staticmethod
+    def _run(path: Path, write, conn) -> None:
+        try:
+            conn.send(("ok", _stage(path, write)))
+        except OSError as e:
+            conn.send(("oserror", e.errno))
+        except BaseException as e:  # noqa: BLE001 - reported by class name to the parent
+            conn.send(("error", e.__class__.__name__))
+        finally:
+            conn.close()
+
+    def result(self) -> str:
+        """The temporary file's path, once the child has written it; raises what the child met."""
+        try:
+            kind, value = self.reader.recv()
+        except EOFError:
+            kind, value = "error", "ChildProcessError"  # the child died without a word
+        self.process.join()
+        if kind == "ok":
+            return value
+        if kind == "oserror":
+            raise OSError(value, os.strerror(value) if value else "write failed", str(self.path))
+        raise RuntimeError(f"writing {self.path.name} failed ({value})")
+
+    def abandon(self) -> None:
+        if self.process.is_alive():
+            self.process.terminate()
+        self.process.join()
+        for stale in self.path.parent.glob(f".{self.path.name}.*.tmp"):
+            stale.unlink(missing_ok=True)
+
+
 def _atomic(path: Path, write) -> None:
     os.replace(_stage(path, write), path)
 
@@ -139,11 +186,13 @@ def _text_writer(text: str):
 NAMES = ("review.csv", "review.parquet", "evidence.csv", "evidence.parquet", "rejected.csv", "report.html", "run.json")
 
 
-def write_outputs(result: ReviewResult, out_dir: str | Path) -> list[Path]:
+def write_outputs(result: ReviewResult, out_dir: str | Path, processes: int = 1) -> list[Path]:
     """review.csv/.parquet, evidence.csv/.parquet, rejected.csv, report.html, run.json: all of them, or none.
 
     `result` is a ReviewResult or a batch run's StagedResult: the tables are written from its parts,
-    one range of patients at a time."""
+    one range of patients at a time. With `processes` > 1, report.html (the slowest) is written in a
+    forked process meanwhile; a StagedResult's parts are files, so the child reads its own copies and
+    shares nothing large with the parent."""
     out = Path(out_dir)
 
     def reviews():
@@ -162,13 +211,20 @@ def write_outputs(result: ReviewResult, out_dir: str | Path) -> list[Path]:
         "run.json": lambda: _text_writer(json.dumps(result.run, indent=2, default=str)),
     }
     staged: list[tuple[str, Path]] = []
+    child = None
     try:
         out.mkdir(parents=True, exist_ok=True)
         for name in NAMES:  # temporary files a killed run left behind
             for stale in out.glob(f".{name}.*.tmp"):
                 stale.unlink(missing_ok=True)
+        if processes > 1:
+            child = _StagedInChild(out / "report.html", writers["report.html"]())
         for name in NAMES:
-            staged.append((_stage(out / name, writers[name]()), out / name))
+            if child is not None and name == "report.html":
+                staged.append((child.result(), out / name))
+                child = None
+            else:
+                staged.append((_stage(out / name, writers[name]()), out / name))
         # everything is on disk: swap the files in, the completion marker out first and in last
         (out / "run.json").unlink(missing_ok=True)
         while staged:
@@ -179,6 +235,8 @@ def write_outputs(result: ReviewResult, out_dir: str | Path) -> list[Path]:
     except OSError as e:
         raise output_error(out, e) from None
     finally:
+        if child is not None:
+            child.abandon()
         for tmp, _ in staged:
             try:
                 os.unlink(tmp)

@@ -936,6 +936,9 @@ class FolderResult(NamedTuple):
     run: dict
     rejected: object  # an empty DataFrame: rejected rows are not part of the page
 
+    def rejected_parts(self) -> Iterator:
+        yield self.rejected
+
     def parts(self, evidence: bool = True) -> Iterator:
         import numpy as np
         import pandas as pd

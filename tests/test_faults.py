@@ -74,6 +74,36 @@ def test_a_failed_write_in_a_new_folder_leaves_no_outputs(tmp_path, capsys, monk
     assert [p.name for p in out.iterdir()] == [".work"]  # the checkpoints, for --resume; no output file
 
 
+def test_the_report_written_in_a_second_process_is_the_same_page(finished, tmp_path):
+    from pipeline.report import load_result
+    result = load_result(finished)
+    one, two = tmp_path / "one", tmp_path / "two"
+    outputs.write_outputs(result, one, processes=1)
+    outputs.write_outputs(result, two, processes=2)
+    assert snapshot(one) == snapshot(two) and (two / "report.html").stat().st_size > 10_000
+
+
+@pytest.mark.parametrize("error, message", [
+    (OSError(errno.ENOSPC, "No space left on device"), "the disk is full"),
+    (RuntimeError("a message that might quote a note"), "writing report.html failed (RuntimeError)"),
+])
+def test_a_failure_in_the_report_process_leaves_the_previous_outputs_whole(finished, monkeypatch, error, message):
+    import pipeline.report as report
+    from pipeline.report import load_result
+    before = snapshot(finished)
+    result = load_result(finished)
+
+    def failing(result, path):
+        Path(path).write_text("<html>half a page")
+        raise error
+    monkeypatch.setattr(report, "write_report_file", failing)  # the forked process inherits it
+    with pytest.raises((outputs.OutputError, RuntimeError)) as e:
+        outputs.write_outputs(result, finished, processes=2)
+    assert message in str(e.value) and "quote" not in str(e.value)
+    assert snapshot(finished) == before
+    assert not list(finished.glob(".*.tmp"))
+
+
 KILL_IN_WRITE = textwrap.dedent("""
     import os, signal
     from pathlib import Path
