@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
-from collections import Counter
 import hashlib
 import json
 import os
@@ -27,6 +26,7 @@ import pickle
 import shutil
 import sys
 import time
+from collections import Counter
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Iterable, Iterator, Mapping, NamedTuple
