@@ -262,7 +262,7 @@ def review_dask(ddf, cases: Mapping[str, dt.date] | pd.DataFrame | None = None, 
     `pipeline.review`; the review and evidence tables are identical to its tables.
     """
     import dask
-    from .review import ReviewResult, _evidence_frame, _review_frame, review_arguments, review_dates, run_record
+    from .review import ReviewResult, _evidence_frame, _review_frame, review_arguments, run_record
 
     t0 = time.perf_counter()
     pol, cases, review_date = review_arguments(policy, cases, review_date)

@@ -968,10 +968,13 @@ class FolderResult(NamedTuple):
         except _NotInOrder:  # read whole, then handed out like a file in order
             whole = pd.concat(list(_csv_parts(evidence_csv, EVIDENCE_REQUIRED)), ignore_index=True)
             counts = whole["patient_id"].value_counts()
-            case_ends, _ = range_ends((p, int(counts.get(p, 0))) for p in ids(review_csv, REVIEW_REQUIRED))
+            ranges = list(patient_ranges(((p, int(counts.get(p, 0))) for p in ids(review_csv, REVIEW_REQUIRED)),
+                                         REBUILD_MENTIONS, REBUILD_ROWS))
+            case_ends = np.cumsum([len(r) for r in ranges])
             range_of: dict[str, int] = {}
-            for i, p in enumerate(ids(review_csv, REVIEW_REQUIRED)):
-                range_of.setdefault(p, int(np.searchsorted(case_ends, i, "right")))
+            for k, r in enumerate(ranges):
+                for p, _ in r:
+                    range_of.setdefault(p, k)
             mentions = [whole.assign(_range=whole["patient_id"].map(range_of)).sort_values("_range", kind="stable")]
         reviews = _RangeReader(by_row(_csv_parts(review_csv, REVIEW_REQUIRED), case_ends))
         mentions = _RangeReader(mentions)

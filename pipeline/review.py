@@ -16,6 +16,7 @@ from .exports import REJECT_COLUMNS, validate
 from .extract import extract
 from .policy import Policy, load_policy
 from .records import EVIDENCE_COLUMNS, Mention, Note
+from .scratch import PatientTally
 from .scoring import REVIEW_COLUMNS, score_patient
 
 
@@ -39,16 +40,6 @@ class ReviewResult(NamedTuple):
 def _notes(df: pd.DataFrame) -> list[Note]:
     return [Note(p, n, d, t, x) for p, n, d, t, x in
             zip(df["patient_id"], df["note_id"], df["note_date"], df["note_type"], df["text"])]
-
-
-def review_dates(latest: Mapping[str, dt.date], cases: Mapping[str, dt.date] | None,
-                 review_date: dt.date | None) -> dict[str, dt.date]:
-    """Per case: the cases file's date, else the one --review-date, else the patient's latest note date."""
-    if cases:
-        return dict(cases)
-    if review_date:
-        return {p: review_date for p in latest}
-    return dict(latest)
 
 
 def run_record(policy: Policy, rows_read: int, notes_processed: int, rows_rejected: int,
@@ -101,8 +92,11 @@ def review(notes_df: pd.DataFrame, cases: Mapping[str, dt.date] | pd.DataFrame |
     notes = _notes(read.notes)
     mentions = list(extract(notes, patterns_dir))
     t2 = time.perf_counter()
-    latest = read.notes.groupby("patient_id")["note_date"].max().to_dict() if len(read.notes) else {}
-    review_df, evidence_df = score_cases(mentions, review_dates(latest, cases, review_date), pol)
+    tally = PatientTally()  # the rules a batch run follows for which cases are reviewed, and when
+    tally.add(read.notes.groupby("patient_id")["note_date"].max().to_dict() if len(read.notes) else {}, {})
+    dates = {pid: day for pid, _, day in tally.cases(cases, review_date)}
+    tally.close()
+    review_df, evidence_df = score_cases(mentions, dates, pol)
     t3 = time.perf_counter()
     run = run_record(pol, read.rows_read, len(notes), len(read.rejected), [(review_df, evidence_df)],
                      {"validate": t1 - t0, "extract": t2 - t1, "score": t3 - t2})

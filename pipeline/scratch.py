@@ -85,7 +85,7 @@ class NoteIdIndex:
 
 class PatientTally:
     """Per patient: the latest note date and the number of mentions, added a chunk at a time, read
-    back in patient order with each case's review date (`review.review_dates`' rules)."""
+    back in patient order with each case's review date."""
 
     def __init__(self, path: str | Path = ":memory:"):
         self._con = _connect(path)
