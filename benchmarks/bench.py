@@ -70,12 +70,12 @@ def _cli() -> list[str]:
     if exe.exists():
         return [str(exe)]
     found = shutil.which("scs-abstract")
-    return [found] if found else [sys.executable, "-m", "pipeline.cli"]
+    return [found] if found else [sys.executable, "-m", "pipeline.cli.main"]
 
 
 def _export_size(path: Path) -> tuple[int, int]:
     """(notes, characters of note text), read in chunks."""
-    from pipeline.exports import iter_chunks
+    from pipeline.io.exports import iter_chunks
     notes = chars = 0
     for chunk in iter_chunks(path, 20_000):
         notes += len(chunk.frame)
@@ -84,7 +84,7 @@ def _export_size(path: Path) -> tuple[int, int]:
 
 
 def _sample_texts(path: Path, n: int) -> list[str]:
-    from pipeline.exports import iter_chunks
+    from pipeline.io.exports import iter_chunks
     for chunk in iter_chunks(path, n):
         return ["" if t is None else str(t) for t in chunk.frame["text"].tolist()]
     return []
@@ -94,7 +94,8 @@ def baseline_nlp():
     """medspaCy's default pipeline with its sectionizer, and the project's target rules."""
     import medspacy
     from medspacy.target_matcher import TargetRule
-    from pipeline.nlp import default_patterns_dir, read_rules
+    from pipeline.resources import default_patterns_dir
+    from pipeline.nlp.build import read_rules
     nlp = medspacy.load(medspacy_enable=["medspacy_tokenizer", "medspacy_pyrush", "medspacy_target_matcher",
                                          "medspacy_context", "medspacy_sectionizer"])
     matcher = nlp.get_pipe("medspacy_target_matcher")

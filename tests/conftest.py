@@ -3,7 +3,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.nlp import cached_nlp
+from pipeline.nlp.build import cached_nlp
 from pipeline.records import Note
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -21,7 +21,7 @@ def make_note(text, note_type="Pain Management Progress Note", date="2025-03-10"
 
 def mentions_of(nlp, text, criterion, note_type="Pain Management Progress Note", date="2025-03-10"):
     """The mentions of one criterion the real pipeline finds in `text`, written as one note."""
-    from pipeline.extract import classify_note, mentions_from_doc
+    from pipeline.extract.notes import classify_note, mentions_from_doc
     note = make_note(text, note_type=note_type, date=date)
     return [m for m in mentions_from_doc(nlp(note.text), note, classify_note(note)) if m.criterion == criterion]
 

@@ -12,10 +12,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipeline.audit import (abstraction_form, agreement, allocate, audit, cohen_kappa, confusion, documentation,
+from pipeline.audit.compare import (abstraction_form, agreement, allocate, audit, cohen_kappa, confusion, documentation,
                             stratified_sample, summary_line, values_agree, wilson_interval)
-from pipeline.cli import main
-from pipeline.scoring import REVIEW_COLUMNS
+from pipeline.cli.main import main
+from pipeline.scoring.contract import REVIEW_COLUMNS
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
@@ -39,7 +39,7 @@ def corpus_run(tmp_path_factory):
     if folder is None:
         pytest.skip("no corpus with a gold table (../shared/dev-corpus or data/samples)")
     import pipeline
-    from pipeline.outputs import write_outputs
+    from pipeline.outputs.folder import write_outputs
 
     notes = pd.read_csv(folder / "notes.csv", dtype=str, keep_default_na=False)
     cases = pd.read_csv(folder / "cases.csv", dtype=str, keep_default_na=False)

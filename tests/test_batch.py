@@ -3,8 +3,8 @@ import pandas as pd
 import pytest
 
 import pipeline
-from pipeline.batch import WORK_DIR, run_batch
-from pipeline.exports import read_cases, read_table
+from pipeline.engines.batch import WORK_DIR, run_batch
+from pipeline.io.exports import read_cases, read_table
 from conftest import SAMPLES
 
 
@@ -30,7 +30,7 @@ def test_resume_reuses_finished_chunks_and_ends_with_the_same_table(tmp_path, re
     assert len(chunks) == 8
     for p in chunks[4:]:  # as if killed after the fourth chunk
         p.unlink()
-    import pipeline.batch as batch
+    import pipeline.engines.batch as batch
     calls = []
     original = batch._extract_chunk
     monkeypatch.setattr(batch, "_extract_chunk", lambda notes, pd_: calls.append(len(notes)) or original(notes, pd_))
@@ -47,7 +47,7 @@ def test_resume_with_other_options_starts_over(tmp_path):
 
 def test_scoring_by_patient_ranges_gives_the_same_tables(tmp_path, reference, monkeypatch):
     """Large runs score a range of patients at a time; the tables are the ones scoring all at once gives."""
-    import pipeline.batch as batch
+    import pipeline.engines.batch as batch
     monkeypatch.setattr(batch, "BUCKET_MENTIONS", 40)  # 257 mentions: 7 ranges
     monkeypatch.setattr(batch, "TASK_NOTES", 3)
     for cases in (read_cases(SAMPLES / "cases.csv"), None):
@@ -60,7 +60,7 @@ def test_scoring_by_patient_ranges_gives_the_same_tables(tmp_path, reference, mo
 
 def test_payer_policy_columns_are_the_same_when_scored_by_ranges(tmp_path, monkeypatch):
     """Policy columns that are empty for a whole range keep the dtype scoring all at once gives them."""
-    import pipeline.batch as batch
+    import pipeline.engines.batch as batch
     notes, cases = read_table(SAMPLES / "notes.csv"), read_cases(SAMPLES / "cases.csv")
     ref = pipeline.review(notes, cases=cases, policy="aetna-cpb-0194")
     monkeypatch.setattr(batch, "BUCKET_MENTIONS", 30)
@@ -72,9 +72,9 @@ def test_payer_policy_columns_are_the_same_when_scored_by_ranges(tmp_path, monke
 
 def test_outputs_written_range_by_range_are_the_files_of_the_whole_tables(tmp_path, reference, monkeypatch):
     """A batch run writes its outputs from its ranges on disk: the same bytes as the tables written whole."""
-    import pipeline.batch as batch
-    from pipeline.outputs import write_outputs
-    from pipeline.report import render_report
+    import pipeline.engines.batch as batch
+    from pipeline.outputs.folder import write_outputs
+    from pipeline.outputs.report.render import render_report
     from test_report import page_data
     monkeypatch.setattr(batch, "BUCKET_MENTIONS", 40)
     result = run_batch(SAMPLES / "notes.csv", tmp_path / "batch", cases=read_cases(SAMPLES / "cases.csv"),
@@ -94,7 +94,7 @@ def test_outputs_written_range_by_range_are_the_files_of_the_whole_tables(tmp_pa
 
 def test_ranges_are_cut_by_mentions_and_by_cases():
     """Patients with many mentions get small ranges, patients with none large ones, within both limits."""
-    from pipeline.review import patient_ranges
+    from pipeline.engines.tables import patient_ranges
     mentions = {"a": 4, "b": 5, "c": 2, "d": 25, "e": 1}
     cases = [(p, mentions.get(p, 0)) for p in "abcdefghij"]
     ranges = [[p for p, _ in r] for r in patient_ranges(iter(cases), max_mentions=10, max_cases=4)]
@@ -105,7 +105,7 @@ def test_ranges_are_cut_by_mentions_and_by_cases():
 def test_rejected_rows_are_kept_a_chunk_at_a_time_and_written_as_the_whole_table(tmp_path):
     """Rejected rows wait on disk per chunk (an export of bad rows must not fill memory); rejected.csv is
     the file the in-memory review writes, rows in input order."""
-    from pipeline.outputs import write_outputs
+    from pipeline.outputs.folder import write_outputs
     notes = read_table(SAMPLES / "notes.csv")
     bad = notes.copy()
     bad.loc[::5, "note_date"] = "2025-02-30"  # no such day

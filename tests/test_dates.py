@@ -2,7 +2,7 @@ import datetime as dt
 
 import pytest
 
-from pipeline.dates import find_date_ranges, find_dates, parse_date
+from pipeline.io.dates import find_date_ranges, find_dates, parse_date
 
 D = dt.date
 
@@ -54,7 +54,7 @@ def test_two_dates_that_are_not_a_range():
 
 def test_a_yearless_date_with_no_year_before_the_note_is_no_date():
     import datetime as dt
-    from pipeline.dates import find_dates
+    from pipeline.io.dates import find_dates
     assert find_dates("trial placed 12/30, removed 12/31", dt.date(1, 1, 1), yearless=True) == []
     assert [d.date for d in find_dates("trial placed 12/30", dt.date(2025, 1, 5), yearless=True)] == [
         dt.date(2024, 12, 30)]

@@ -5,13 +5,13 @@ import pandas as pd
 import pytest
 
 import pipeline
-from pipeline.exports import read_cases, read_table
+from pipeline.io.exports import read_cases, read_table
 from conftest import SAMPLES
 
 dd = pytest.importorskip("dask.dataframe")
 distributed = pytest.importorskip("distributed")
 
-from pipeline.distributed import (MENTION_COLUMNS, extract_partition, mention_tuples, read_export,  # noqa: E402
+from pipeline.engines.distributed import (MENTION_COLUMNS, extract_partition, mention_tuples, read_export,  # noqa: E402
                                   review_dask)
 
 
@@ -73,7 +73,7 @@ def test_duplicates_and_bad_rows_across_partitions_are_rejected_as_locally(clien
 
 
 def test_cli_runs_on_the_scheduler(client, tmp_path, reference):
-    from pipeline.cli import main
+    from pipeline.cli.main import main
     out = tmp_path / "out"
     code = main(["run", str(SAMPLES / "notes.csv"), "--cases", str(SAMPLES / "cases.csv"), "--out", str(out),
                  "--scheduler", client.scheduler.address, "--partition-mb", "0.01", "--quiet"])
@@ -87,7 +87,7 @@ def test_cli_runs_on_the_scheduler(client, tmp_path, reference):
 
 
 def test_cli_scheduler_that_does_not_answer_is_a_usage_error(tmp_path, capsys):
-    from pipeline.cli import main
+    from pipeline.cli.main import main
     code = main(["run", str(SAMPLES / "notes.csv"), "--out", str(tmp_path), "--scheduler", "tcp://127.0.0.1:9",
                  "--quiet"])
     assert code == 2
@@ -108,9 +108,9 @@ def test_read_export_cuts_only_between_records(tmp_path, notes):
 
 def test_extract_partition_is_a_pure_frame_function(notes):
     """Validated notes in, one row per mention out, and back to the very Mention tuples `extract` gives."""
-    from pipeline.exports import validate
-    from pipeline.extract import extract
-    from pipeline.review import _notes
+    from pipeline.io.exports import validate
+    from pipeline.extract.notes import extract
+    from pipeline.engines.memory import _notes
     valid = validate(notes.iloc[:12], "x").notes
     frame = extract_partition(valid)
     assert list(frame.columns) == MENTION_COLUMNS and len(frame)
@@ -122,8 +122,8 @@ def test_extract_partition_is_a_pure_frame_function(notes):
 
 def test_the_spark_recipe_simulated_with_pandas(notes, cases, reference):
     """mapInPandas(extract_partition), a right join with the cases, groupBy(patient_id).applyInPandas(...)."""
-    from pipeline.distributed import evidence_group, review_group
-    from pipeline.exports import validate
+    from pipeline.engines.distributed import evidence_group, review_group
+    from pipeline.io.exports import validate
     valid = validate(notes, "notes.csv").notes
     mentions = pd.concat([extract_partition(part) for part in (valid.iloc[:30], valid.iloc[30:])], ignore_index=True)
     case_df = pd.DataFrame({"patient_id": list(cases), "review_date": list(cases.values())})

@@ -3,7 +3,8 @@ import gzip
 import pandas as pd
 import pytest
 
-from pipeline.exports import InputError, parse_column_map, read_cases, read_notes
+from pipeline.errors import InputError
+from pipeline.io.exports import parse_column_map, read_cases, read_notes
 
 ROWS = [
     {"patient_id": "A", "note_id": "A-1", "note_date": "2025-01-06", "note_type": "Pain Note", "text": "ODI 40%"},
@@ -100,8 +101,8 @@ def test_cases_file_errors_name_row_and_column(tmp_path):
 
 def test_duplicates_across_chunks_are_rejected_with_the_first_row():
     """A note_id first accepted in an earlier chunk or earlier in this one; a rejected row is never the first."""
-    from pipeline.exports import validate
-    from pipeline.scratch import NoteIdIndex
+    from pipeline.io.exports import validate
+    from pipeline.io.scratch import NoteIdIndex
     rows = pd.DataFrame(ROWS)
     seen = NoteIdIndex()
     first = validate(rows.iloc[:3], "n.csv", None, 0, seen)

@@ -13,9 +13,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-import pipeline.outputs as outputs
+import pipeline.outputs.folder as outputs
 from conftest import ROOT, SAMPLES
-from pipeline.cli import main
+from pipeline.cli.main import main
 
 OUTPUTS = ["review.csv", "review.parquet", "evidence.csv", "evidence.parquet", "rejected.csv", "report.html",
            "run.json"]
@@ -75,7 +75,7 @@ def test_a_failed_write_in_a_new_folder_leaves_no_outputs(tmp_path, capsys, monk
 
 
 def test_the_report_written_in_a_second_process_is_the_same_page(finished, tmp_path):
-    from pipeline.report import load_result
+    from pipeline.outputs.report.render import load_result
     result = load_result(finished)
     one, two = tmp_path / "one", tmp_path / "two"
     outputs.write_outputs(result, one, processes=1)
@@ -88,8 +88,8 @@ def test_the_report_written_in_a_second_process_is_the_same_page(finished, tmp_p
     (RuntimeError("a message that might quote a note"), "writing report.html failed (RuntimeError)"),
 ])
 def test_a_failure_in_the_report_process_leaves_the_previous_outputs_whole(finished, monkeypatch, error, message):
-    import pipeline.report as report
-    from pipeline.report import load_result
+    import pipeline.outputs.report.render as report
+    from pipeline.outputs.report.render import load_result
     before = snapshot(finished)
     result = load_result(finished)
 
@@ -107,7 +107,7 @@ def test_a_failure_in_the_report_process_leaves_the_previous_outputs_whole(finis
 KILL_IN_WRITE = textwrap.dedent("""
     import os, signal
     from pathlib import Path
-    import pipeline.outputs as o
+    import pipeline.outputs.folder as o
     real = o._parquet_writer
     def writer(frames):
         def write(tmp):
@@ -121,7 +121,7 @@ KILL_IN_WRITE = textwrap.dedent("""
 
 KILL_BETWEEN_RENAMES = textwrap.dedent("""
     import os, signal
-    import pipeline.outputs as o
+    import pipeline.outputs.folder as o
     real, done = os.replace, []
     def replace(a, b):
         real(a, b)
@@ -134,7 +134,7 @@ KILL_BETWEEN_RENAMES = textwrap.dedent("""
 
 
 def command(out: Path, *args, prelude: str = "") -> subprocess.CompletedProcess:
-    code = prelude + "\nimport sys\nfrom pipeline.cli import main\nsys.exit(main(sys.argv[1:]))\n"
+    code = prelude + "\nimport sys\nfrom pipeline.cli.main import main\nsys.exit(main(sys.argv[1:]))\n"
     return subprocess.run([sys.executable, "-c", code, "run", str(SAMPLES / "notes.csv"), "--out", str(out),
                            *map(str, args)], capture_output=True, text=True, timeout=300, cwd=ROOT)
 
@@ -209,7 +209,7 @@ def test_output_write_errors_are_named(tmp_path, capsys, monkeypatch, err_no, wo
 
 def test_disk_full_while_checkpointing(tmp_path, capsys, monkeypatch):
     """The checkpoints are written during the run: a full disk there is the same clear error."""
-    import pipeline.batch as batch
+    import pipeline.engines.batch as batch
 
     def full(path, obj):
         raise OSError(errno.ENOSPC, "No space left on device")
@@ -235,7 +235,7 @@ def run_notes(capsys, notes, out, *args):
 
 COUNT_EXTRACTED = textwrap.dedent("""
     import atexit, sys
-    import pipeline.batch as batch
+    import pipeline.engines.batch as batch
     real, calls = batch._extract_chunk, []
     def counted(notes, patterns_dir):
         calls.append(len(notes))
@@ -261,7 +261,7 @@ def big_export(tmp_path_factory) -> Path:
 
 
 def start(notes: Path, out: Path, *args, prelude: str = "") -> subprocess.Popen:
-    code = prelude + "\nimport sys\nfrom pipeline.cli import main\nsys.exit(main(sys.argv[1:]))\n"
+    code = prelude + "\nimport sys\nfrom pipeline.cli.main import main\nsys.exit(main(sys.argv[1:]))\n"
     return subprocess.Popen([sys.executable, "-c", code, "run", str(notes), "--out", str(out), "--chunk-size", "20",
                              *map(str, args)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT,
                             start_new_session=True)  # its own process group: the run and its workers

@@ -7,7 +7,7 @@ from fhir.resources.R4B.questionnaireresponse import QuestionnaireResponse
 
 import pipeline
 from payer_cases import cases_frame, notes_frame
-from pipeline.fhir import INFORMATION_ORIGIN, safe_id, write_fhir
+from pipeline.outputs.fhir import INFORMATION_ORIGIN, safe_id, write_fhir
 
 AUTHORED = dt.datetime(2025, 4, 1, 9, 30, tzinfo=dt.timezone.utc)
 
@@ -127,7 +127,7 @@ def test_ids_differing_only_in_case_get_two_files(tmp_path):
 
 
 def test_write_fhir_reports_an_unwritable_folder(tmp_path, result):
-    from pipeline.outputs import OutputError
+    from pipeline.errors import OutputError
     blocker = tmp_path / "file"
     blocker.write_text("x")
     with pytest.raises(OutputError, match="cannot write FHIR"):

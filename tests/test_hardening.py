@@ -22,8 +22,8 @@ import pandas as pd
 import pytest
 
 from conftest import SAMPLES
-from pipeline.cli import main
-from pipeline.exports import read_table
+from pipeline.cli.main import main
+from pipeline.io.exports import read_table
 
 PATIENTS = ["SMP-001", "SMP-002", "SMP-003"]
 COLUMNS = ["patient_id", "note_id", "note_date", "note_type", "text"]
@@ -496,7 +496,7 @@ def test_warnings_reach_stderr_of_the_command(tmp_path):
     """Warnings are logged; run as a command, they are on its stderr, one line each."""
     rows = BASE[:3] + [note("SMP-001", "LAT-1", "2025-01-01", "José seen.\x00")]
     path = write(tmp_path / "notes.csv", csv_text(rows), encoding="cp1252")
-    p = subprocess.run([sys.executable, "-m", "pipeline.cli", "run", str(path), "--out", str(tmp_path / "o")],
+    p = subprocess.run([sys.executable, "-m", "pipeline.cli.main", "run", str(path), "--out", str(tmp_path / "o")],
                        capture_output=True, text=True, timeout=120)
     assert p.returncode == 0, p.stderr
     assert f"scs-abstract: warning: {path}: not valid UTF-8" in p.stderr

@@ -8,11 +8,11 @@ def _run(code: str) -> str:
 
 
 def test_importing_the_pipeline_does_not_load_nltk_until_it_is_used():
-    out = _run("import sys, pipeline.nlp; from pipeline.nlp import cached_nlp; cached_nlp()('ODI 40%.');"
+    out = _run("import sys, pipeline.nlp.build; from pipeline.nlp.build import cached_nlp; cached_nlp()('ODI 40%.');"
                "print(type(sys.modules['nltk']).__name__, 'scipy.stats' in sys.modules)")
     assert out == "_LoadedOnUse False"
     # used, it is the real module
-    out = _run("import pipeline.nlp, nltk; from nltk.tokenize import wordpunct_tokenize;"
+    out = _run("import pipeline.nlp.build, nltk; from nltk.tokenize import wordpunct_tokenize;"
                "print(nltk.__name__, len(wordpunct_tokenize('a b-c')), type(__import__('sys').modules['nltk']).__name__)")
     assert out == "nltk 4 module"
 
@@ -22,7 +22,7 @@ import spacy  # noqa: E402
 
 from conftest import SAMPLES  # noqa: E402
 from pipeline import nlp as nlp_module  # noqa: E402
-from pipeline.nlp import as_phrases  # noqa: E402
+from pipeline.nlp.build import as_phrases  # noqa: E402
 
 
 @pytest.fixture(scope="module")

@@ -1,7 +1,7 @@
 """Payer policies: the same notes under different policies give different, correct determinations.
 
 The cases (tests/payer_cases.py) are synthetic charts that differ in one thing each; they run
-through pipeline.review, the whole pipeline, once per shipped policy.
+through pipeline.engines.memory, the whole pipeline, once per shipped policy.
 """
 import datetime as dt
 
@@ -11,9 +11,12 @@ import yaml
 
 import pipeline
 from payer_cases import CASES, EXPECTED, cases_frame, notes_frame
-from pipeline.cli import main
-from pipeline.policy import PolicyError, load_policy, policies_dir
-from pipeline.scoring import REVIEW_COLUMNS, SCORERS
+from pipeline.cli.main import main
+from pipeline.errors import PolicyError
+from pipeline.resources import policies_dir
+from pipeline.scoring.policy import load_policy
+from pipeline.scoring.contract import REVIEW_COLUMNS
+from pipeline.scoring.scorers import SCORERS
 
 POLICIES = ["scs-permanent", "aetna-cpb-0194", "cigna-evicore-cmm-211", "medicare-l37632", "scs-trial"]
 
@@ -86,8 +89,8 @@ def test_medicare_any_of_takes_relief_or_analgesic_reduction(reviews):
 
 def _any_of(ms_statuses):
     """any_of over stub scorers with the given statuses."""
-    from pipeline.payer_criteria import score_any_of
-    from pipeline.scoring import CriterionResult, Scorer
+    from pipeline.scoring.contract.payer import score_any_of
+    from pipeline.scoring.registry import CriterionResult, Scorer
     names = []
     for k, status in enumerate(ms_statuses):
         name = f"_stub{k}"
@@ -139,7 +142,7 @@ def test_a_yaml_added_to_the_policies_folder_is_a_policy_by_name(tmp_path, monke
     """Adding one YAML file (a copy with one threshold changed) is all a new policy takes."""
     import shutil
 
-    import pipeline.policy as policy_module
+    import pipeline.scoring.policy as policy_module
     folder = tmp_path / "policies"
     shutil.copytree(policies_dir(), folder)
     data = yaml.safe_load((folder / "aetna-cpb-0194.yaml").read_text())

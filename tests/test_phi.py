@@ -26,7 +26,7 @@ import pytest
 
 import pipeline
 from conftest import ROOT, SAMPLES
-from pipeline.cli import main
+from pipeline.cli.main import main
 
 MARK = "ZQXMARKER"
 EVIDENCE_FILES = {"evidence.csv", "evidence.parquet", "review.csv", "review.parquet", "report.html"}
@@ -63,7 +63,7 @@ def marked_rows() -> list[list[str]]:
 
 def run_cli(args, env=None, prelude: str = "", timeout=300) -> subprocess.CompletedProcess:
     """`scs-abstract ARGS` as a real process; `prelude` is Python run first (to plant a fault)."""
-    code = prelude + "\nimport sys\nfrom pipeline.cli import main\nsys.exit(main(sys.argv[1:]))\n"
+    code = prelude + "\nimport sys\nfrom pipeline.cli.main import main\nsys.exit(main(sys.argv[1:]))\n"
     return subprocess.run([sys.executable, "-c", code, *map(str, args)], capture_output=True, text=True,
                           timeout=timeout, cwd=ROOT, env={**os.environ, **(env or {})})
 
@@ -149,7 +149,7 @@ def test_bad_files_leak_nothing(tmp_path, name):
 
 
 CRASH = textwrap.dedent(f"""
-    from pipeline.normalizers import NORMALIZERS, Registered
+    from pipeline.extract.notes.registry import NORMALIZERS, Registered
     odi = NORMALIZERS["ODI"]
     def boom(t):
         if "{MARK}" in t.sentence:  # an exception whose message quotes the note
@@ -182,7 +182,7 @@ def test_a_crash_while_writing_the_report_leaks_nothing(tmp_path):
     notes = tmp_path / "notes.csv"
     notes.write_text(csv_text(marked_rows()[:4]), encoding="utf-8")
     prelude = textwrap.dedent("""
-        import pipeline.report as r
+        import pipeline.outputs.report.render as r
         def boom(result, path):
             raise RuntimeError("bad sentence: " + " ".join(result.evidence["sentence"]))
         r.write_report_file = boom
@@ -199,7 +199,7 @@ def test_progress_bar_on_a_terminal_leaks_nothing(tmp_path):
     notes.write_text(csv_text(marked_rows()), encoding="utf-8")
     master, slave = pty.openpty()
     fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 120, 0, 0))  # a terminal 120 columns wide
-    code = "import sys\nfrom pipeline.cli import main\nsys.exit(main(sys.argv[1:]))\n"
+    code = "import sys\nfrom pipeline.cli.main import main\nsys.exit(main(sys.argv[1:]))\n"
     proc = subprocess.Popen([sys.executable, "-c", code, "run", str(notes), "--out", str(tmp_path / "out"),
                              "--chunk-size", "5"], stdin=subprocess.DEVNULL, stdout=slave, stderr=slave, cwd=ROOT)
     os.close(slave)

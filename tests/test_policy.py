@@ -1,7 +1,9 @@
 import pytest
 import yaml
 
-from pipeline.policy import PolicyError, load_policy, policies_dir
+from pipeline.errors import PolicyError
+from pipeline.resources import policies_dir
+from pipeline.scoring.policy import load_policy
 
 
 def test_default_policy_has_the_contract_thresholds():

@@ -3,15 +3,15 @@ import pandas as pd
 import pytest
 
 import pipeline
-from pipeline.exports import read_cases, read_table
-from pipeline.extract import classify_note, extract
-from pipeline.prefilter import window
+from pipeline.io.exports import read_cases, read_table
+from pipeline.extract.notes import classify_note, extract
+from pipeline.nlp.build.prefilter import window
 from conftest import SAMPLES, make_note
 
 
 def _read_notes(folder):
-    from pipeline.exports import validate
-    from pipeline.review import _notes
+    from pipeline.io.exports import validate
+    from pipeline.engines.memory import _notes
     return _notes(validate(read_table(folder / "notes.csv"), str(folder)).notes)
 
 
@@ -39,7 +39,7 @@ def test_section_headers_come_along_only_when_a_section_rule_can_read_them():
 
 
 def test_the_sentences_and_sections_of_a_window_are_those_of_the_note():
-    from pipeline.nlp import cached_nlp
+    from pipeline.nlp.build import cached_nlp
     note = make_note("Flu shot given today.\nHPI: lot 33RT9 noted. Trial went well.\nShe reports 70% relief "
                      "with the SCS trial. Tolerated well.\nPlan: ice.\nODI 44% today.")
     fast = extract([note], prefilter=True)
@@ -72,7 +72,7 @@ def test_review_and_used_evidence_are_the_same_with_and_without_the_prefilter(sa
     assert set(fast) <= set(full)
     cases = read_cases(SAMPLES / "cases.csv")
     import importlib
-    review_module = importlib.import_module("pipeline.review")
+    review_module = importlib.import_module("pipeline.engines.memory")
     monkeypatch.setattr(review_module, "extract", lambda notes, patterns_dir=None: iter(full))
     slow = pipeline.review(read_table(SAMPLES / "notes.csv"), cases=cases)
     monkeypatch.setattr(review_module, "extract", lambda notes, patterns_dir=None: iter(fast))

@@ -18,15 +18,16 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 import pipeline
-from pipeline.batch import run_batch
-from pipeline.dates import find_date_ranges, find_dates, parse_date
-from pipeline.exports import InputError, iter_chunks, read_cases, validate
-from pipeline.extract import classify_note, extract, mentions_from_doc
-from pipeline.normalizers import NORMALIZERS, NOTE_EXTRACTORS
-from pipeline.policy import load_policy
+from pipeline.engines.batch import run_batch
+from pipeline.io.dates import find_date_ranges, find_dates, parse_date
+from pipeline.errors import InputError
+from pipeline.io.exports import iter_chunks, read_cases, validate
+from pipeline.extract.notes import classify_note, extract, mentions_from_doc
+from pipeline.extract.notes.registry import NORMALIZERS, NOTE_EXTRACTORS
+from pipeline.scoring.policy import load_policy
 from pipeline.records import Finding, Modifier, Note, Target
-from pipeline.review import score_cases
-from pipeline.scratch import NoteIdIndex
+from pipeline.engines.tables import score_cases
+from pipeline.io.scratch import NoteIdIndex
 
 SETTINGS = settings(max_examples=150, deadline=None, derandomize=True, database=None,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])

@@ -12,13 +12,13 @@ import pytest
 import yaml
 
 import pipeline
-from pipeline.cli import main
-from pipeline.outputs import write_outputs
-from pipeline.policy import load_policy
+from pipeline.cli.main import main
+from pipeline.outputs.folder import write_outputs
+from pipeline.scoring.policy import load_policy
 from pipeline.records import EVIDENCE_COLUMNS
-from pipeline.report import load_result, render_report
-from pipeline.review import ReviewResult
-from pipeline.scoring import REVIEW_COLUMNS
+from pipeline.outputs.report.render import load_result, render_report
+from pipeline.engines.tables import ReviewResult
+from pipeline.scoring.contract import REVIEW_COLUMNS
 
 from conftest import ROOT, SAMPLES
 
@@ -235,7 +235,7 @@ def test_unknown_policy_shows_no_thresholds():
 
 
 def test_requirements_of_combined_and_unknown_scorers():
-    from pipeline.report import requirement
+    from pipeline.outputs.report.render import requirement
     assert requirement("any_of", {"of": ["trial_relief", "odi"], "min_relief_pct": 50, "min_score": 30}) == (
         "any of: pain relief \u2265 50 % in the most recent SCS trial, as a number | "
         "ODI \u2265 30 %, the most recent on or before the review date")
@@ -342,7 +342,7 @@ def test_report_command_keeps_the_old_page_on_bad_input(tmp_path, capsys):
 def test_report_rebuilt_a_few_cases_at_a_time_is_the_page_run_wrote(tmp_path, monkeypatch):
     """The rebuild reads the folder's CSVs a few cases at a time; evidence.csv in another order of cases
     (read whole then) gives the same page."""
-    import pipeline.report as report
+    import pipeline.outputs.report.render as report
     out = tmp_path / "out"
     assert main(["run", str(SAMPLES / "notes.csv"), "--cases", str(SAMPLES / "cases.csv"), "--out", str(out),
                  "--quiet"]) == 0

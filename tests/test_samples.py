@@ -6,8 +6,8 @@ import pandas as pd
 import pytest
 
 import pipeline
-from pipeline.exports import read_cases, read_table
-from pipeline.scoring import DETERMINATIONS, PSYCH_CLEARANCE, REVIEW_COLUMNS, STATUSES
+from pipeline.io.exports import read_cases, read_table
+from pipeline.scoring.contract import DETERMINATIONS, PSYCH_CLEARANCE, REVIEW_COLUMNS, STATUSES
 from conftest import ROOT, SAMPLES
 
 HELDOUT = ROOT / "tests" / "data" / "heldout"

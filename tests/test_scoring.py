@@ -3,9 +3,9 @@ import datetime as dt
 
 import pytest
 
-from pipeline.policy import load_policy
+from pipeline.scoring.policy import load_policy
 from pipeline.records import Mention
-from pipeline.scoring import determination, score_patient
+from pipeline.scoring.patient import determination, score_patient
 
 D = dt.date.fromisoformat
 REVIEW = D("2025-06-30")

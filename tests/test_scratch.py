@@ -1,7 +1,7 @@
 """The run state kept in sqlite: note_ids seen, and per patient the latest note date and mention count."""
 import datetime as dt
 
-from pipeline.scratch import NoteIdIndex, PatientTally
+from pipeline.io.scratch import NoteIdIndex, PatientTally
 
 
 def test_note_id_index_finds_each_id_at_its_first_row_and_nothing_else(tmp_path):

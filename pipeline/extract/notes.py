@@ -1,0 +1,148 @@
+"""Per-note extraction: run the nlp, hand each target to its criterion's normalizer, keep the evidence.
+
+This is the per-partition work of a batch run: it needs only the notes and the
+rules, never the other notes of the patient.
+"""
+from __future__ import annotations
+
+import json
+import re
+from functools import lru_cache
+from pathlib import Path
+from typing import Iterable, Iterator, NamedTuple
+
+from pipeline.resources import default_patterns_dir
+from pipeline.nlp.build import cached_nlp
+from pipeline.nlp.prefilter import Window, window
+from pipeline.extract import (analgesic, conservative, indication, odi, psych, pt,  # noqa: F401  (registration)
+                              substance_use, trial, trial_length)
+from pipeline.extract.registry import NORMALIZERS, NOTE_EXTRACTORS
+from pipeline.records import Finding, Mention, Modifier, Note, Target
+
+FLAG_CATEGORIES = {
+    "negated": ("NEGATED_EXISTENCE",),
+    "hypothetical": ("HYPOTHETICAL", "PLANNED", "REQUIREMENT"),
+    "historical": ("HISTORICAL",),
+    "family": ("FAMILY",),
+}
+FAMILY_SECTIONS = {"family_history"}
+
+
+@lru_cache(maxsize=4)
+def load_note_classes(patterns_dir: str | None = None) -> tuple[tuple, ...]:
+    """Note classes (PT visit, psych evaluation, SCS trial, SCS context) from `note_classes.json`:
+    each matched on the note type, the first lines, or (`text`) anywhere in the note."""
+    path = Path(patterns_dir or default_patterns_dir()) / "note_classes.json"
+    with open(path, encoding="utf-8") as f:
+        data = json.load(f)
+    out = []
+    for item in data["note_classes"]:
+        unknown = set(item) - {"name", "description", "note_type", "header", "text"}
+        if unknown:
+            raise ValueError(f"{path}: note class {item.get('name')!r} has unknown keys {sorted(unknown)}")
+        out.append((item["name"], *(re.compile(item[k], re.I | re.M) if item.get(k) else None
+                                    for k in ("note_type", "header")),
+                    _whole_text_search(item["text"]) if item.get("text") else None))
+    return tuple(out)
+
+
+class _LowerSearch(NamedTuple):
+    """A case-insensitive search run as a plain one over the lower-cased text: Python's `re` is about
+    twice as fast so, and this one reads every note whole."""
+    regex: re.Pattern
+
+    def search(self, text: str):
+        return self.regex.search(text.lower())
+
+
+def _whole_text_search(pattern: str):
+    bare = re.sub(r"\\.", "", pattern)  # without its escapes (\w, \s, \b ...)
+    if re.search(r"[A-Z]|\(\?[a-zA-Z-]*[:)]", bare):  # upper-case letters or inline flags: keep re.I
+        return re.compile(pattern, re.I | re.M)
+    return _LowerSearch(re.compile(pattern, re.M))
+
+
+def classify_note(note: Note, patterns_dir: str | None = None) -> frozenset:
+    """The classes a note belongs to, from its note_type or its first lines."""
+    header = "\n".join(line for line in note.text[:400].splitlines()[:3])
+    return frozenset(name for name, by_type, by_header, by_text in load_note_classes(patterns_dir)
+                     if (by_type and by_type.search(note.note_type or "")) or (by_header and by_header.search(header))
+                     or (by_text and by_text.search(note.text)))
+
+
+def _target(ent, note: Note, classes: frozenset, win: Window) -> Target:
+    """The span in note offsets (the doc holds the window's text)."""
+    doc, sent = ent.doc, ent.sent
+    at = win.note_offset
+    mods = tuple(Modifier(m.category, at(doc[m.modifier_span[0]].idx),
+                          at(doc[m.modifier_span[1] - 1].idx + len(doc[m.modifier_span[1] - 1])))
+                 for m in ent._.modifiers)
+    rule = getattr(ent._, "target_rule", None)
+    return Target(ent.label_, ent.text, at(ent.start_char), at(ent.end_char), sent.text, at(sent.start_char),
+                  ent._.section_category or "", mods, dict(getattr(rule, "metadata", None) or {}),
+                  note.note_date, classes)
+
+
+def _mention(note: Note, criterion: str, f: Finding, section: str, sentence: str, sent_start: int, start: int,
+             end: int, modifiers: Iterable[str] = (), classes: frozenset = frozenset()) -> Mention:
+    cats = set(modifiers)
+    flags = {k: any(c in cats for c in v) for k, v in FLAG_CATEGORIES.items()}
+    flags["family"] = flags["family"] or section in FAMILY_SECTIONS
+    return Mention(note.patient_id, note.note_id, note.note_date, section, criterion, f.label, f.value, f.unit,
+                   f.date, f.date_end, flags["negated"], flags["hypothetical"], flags["historical"],
+                   flags["family"], start if f.start is None else f.start, end if f.end is None else f.end,
+                   sentence.strip(), sent_start + len(sentence) - len(sentence.lstrip()), classes)
+
+
+def mentions_from_doc(doc, note: Note, classes: frozenset, win: Window | None = None) -> list[Mention]:
+    """Every finding of one processed note, deduplicated per sentence.
+
+    `doc` is the nlp's reading of `win` (default: the whole note); None when the nlp had nothing to read.
+    """
+    out: list[Mention] = []
+    win = win or Window.whole(note.text)
+    for ent in (doc.ents if doc is not None else ()):
+        reg = NORMALIZERS.get(ent.label_)
+        if reg is None:
+            continue
+        t = _target(ent, note, classes, win)
+        for f in reg.func(t):
+            out.append(_mention(note, reg.criterion, f, t.section, t.sentence, t.sent_start, t.start, t.end,
+                                (m.category for m in t.modifiers), classes))
+    for criterion, func in NOTE_EXTRACTORS.items():
+        for f, sentence, s, e in func(note, classes):
+            out.append(_mention(note, criterion, f, "", sentence, s, s, e, (), classes))
+    return _dedupe(out)
+
+
+def _dedupe(mentions: list[Mention]) -> list[Mention]:
+    """One mention per value; a bare anchor is dropped where its sentence already gave that criterion a value."""
+    valued = {(m.criterion, m.sentence, m.start) for m in mentions if m.value is not None}
+    valued_sentences = {(c, s) for c, s, _ in valued}
+    seen, out = set(), []
+    for m in mentions:
+        key = (m.criterion, m.label, m.value, m.date, m.date_end, m.sentence)
+        if key in seen:
+            continue
+        if m.label == "mention" and (m.criterion, m.sentence) in valued_sentences:
+            continue
+        seen.add(key)
+        out.append(m)
+    return out
+
+
+def extract(notes: Iterable[Note], patterns_dir: str | None = None, batch_size: int = 64,
+            prefilter: bool = True) -> Iterator[Mention]:
+    """Mentions for a stream of notes, in input order.
+
+    With `prefilter`, only the sentences that can hold a criterion go through the nlp
+    (see prefilter.py); the review table is the same either way.
+    """
+    nlp = cached_nlp(patterns_dir)
+    notes = list(notes)
+    classes = [classify_note(n, patterns_dir) for n in notes]
+    wins = [window(n.text, c, patterns_dir) if prefilter else Window.whole(n.text) for n, c in zip(notes, classes)]
+    docs = iter(nlp.pipe((w.text for w in wins if w is not None), batch_size=batch_size))
+    for note, cls, win in zip(notes, classes, wins):
+        doc = next(docs) if win is not None else None
+        yield from mentions_from_doc(doc, note, cls, win)

@@ -1,0 +1,45 @@
+"""Psychological clearance: cleared, not cleared, or pending.
+
+An outcome word counts in a psychological evaluation note, or in any note when
+the sentence names the psychological/behavioral evaluation ("Psych clearance
+obtained"), and only in a note that speaks of spinal cord stimulation: the
+evaluation must be for SCS, not for bariatric surgery or a memory work-up. Negation flips it: "no psychological contraindications" clears,
+"not cleared" / "not a candidate" do not. A planned, referred or scheduled
+evaluation is `pending`. An outcome that refers to an earlier dated evaluation
+("supersedes the deferral of 09/16/2024") is dated to that evaluation.
+"""
+from __future__ import annotations
+
+from pipeline.io.dates import find_dates
+from pipeline.records import Finding, Target
+from pipeline.extract.registry import normalizer
+
+PLANNED = ("PLANNED", "HYPOTHETICAL", "REQUIREMENT")
+
+
+def _evaluation_date(t: Target):
+    dates = [d.date for d in find_dates(t.sentence, t.note_date, yearless=True)
+             if d.precision in ("day", "month") and d.date <= t.note_date]
+    return dates[0] if dates else t.note_date
+
+
+@normalizer("PSYCH_EVAL", criterion="psych")
+def normalize_psych_eval(t: Target) -> list[Finding]:
+    if "scs_context" not in t.note_classes:
+        return []  # a psychological evaluation for something else (bariatric surgery, dementia work-up)
+    if t.has(*PLANNED):
+        return [Finding("pending", date=t.note_date)]
+    return [Finding("mention", date=t.note_date)]
+
+
+@normalizer("PSYCH_OUTCOME", criterion="psych")
+def normalize_psych_outcome(t: Target) -> list[Finding]:
+    if not (t.has("PSYCH_CUE") or "psych_eval" in t.note_classes) or "scs_context" not in t.note_classes:
+        return []
+    negated = t.has("NEGATED_EXISTENCE")
+    if t.metadata.get("only_negated") and not negated:
+        return []  # a bare "candidate" is an outcome only as "not a candidate"
+    if t.has(*PLANNED):
+        return [Finding("pending", date=t.note_date)]
+    clears = (t.metadata.get("polarity") == "clear") != negated
+    return [Finding("cleared" if clears else "not_cleared", date=_evaluation_date(t))]

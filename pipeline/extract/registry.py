@@ -1,0 +1,39 @@
+"""Normalizers: from a matched span to a typed value, one module per criterion.
+
+Each is registered for the TargetMatcher categories it reads, and for the
+review criterion its findings belong to. Note-level extractors (findings that
+come from what a note *is*, such as a PT visit's date of service) register too.
+"""
+from __future__ import annotations
+
+from typing import Callable, NamedTuple
+
+from pipeline.records import Finding, Note, Target
+
+
+class Registered(NamedTuple):
+    criterion: str
+    func: Callable[[Target], list[Finding]]
+
+
+NORMALIZERS: dict[str, Registered] = {}
+NOTE_EXTRACTORS: dict[str, Callable[[Note, frozenset], list[tuple[Finding, str]]]] = {}
+
+
+def normalizer(*categories: str, criterion: str):
+    """Register `func(target) -> [Finding]` for TargetMatcher `categories`."""
+    def deco(func):
+        for c in categories:
+            NORMALIZERS[c] = Registered(criterion, func)
+        return func
+    return deco
+
+
+def note_extractor(criterion: str):
+    """Register `func(note, note_classes) -> [(Finding, sentence)]` for findings about a whole note."""
+    def deco(func):
+        NOTE_EXTRACTORS[criterion] = func
+        return func
+    return deco
+
+

@@ -1,0 +1,128 @@
+"""The criteria scorer: from a patient's mentions to one review row, and which mentions it used.
+
+Each criterion scorer is a registered function with default parameters; the
+policy file picks scorers and overrides parameters. Choosing among mentions
+follows the review contract: the most recent ODI on or before the review date,
+the most recent SCS trial, PT inside the look-back window, the most recent
+psychological evaluation outcome.
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+from dateutil.relativedelta import relativedelta
+
+from pipeline.scoring.registry import (ALL_FLAGS, NOT_AFFIRMED, SCORERS, CriterionResult, Facts, Indexed, _latest, _number,
+                                       affirmed, latest_against, scorer)
+
+STATUSES = ("met", "not_met", "insufficient")
+DETERMINATIONS = ("criteria_met", "criteria_not_met", "insufficient_documentation")
+PSYCH_CLEARANCE = ("cleared", "not_cleared", "pending", "none_found")
+
+NOTE = ("note", "")
+
+@scorer("indication", Facts(
+    "indication", "Indication", counts=("syndrome", "surgery_with_pain"), excluded_by=NOT_AFFIRMED,
+    requirement=lambda p: "FBSS / post-laminectomy syndrome, or spine surgery with persistent pain, documented"))
+def score_indication(ms: Indexed, review_date: dt.date, p: dict, name: str) -> CriterionResult:
+    found = [(i, m) for i, m in ms if m.label in ("syndrome", "surgery_with_pain") and affirmed(m, review_date)]
+    if not found:
+        return CriterionResult("insufficient", {f"{name}_status": "insufficient"}, frozenset())
+    i, _ = _latest(found)
+    return CriterionResult("met", {f"{name}_status": "met"}, frozenset([i]))
+
+
+@scorer("odi", Facts(
+    "odi", "ODI", ("odi_score", "odi_date", "odi_note_id"),
+    {"odi_score": ("score", " %"), "odi_date": ("date", ""), "odi_note_id": NOTE}, {"odi_score": 1.0},
+    ("score",), NOT_AFFIRMED,
+    lambda p: f"ODI \u2265 {_number(p['min_score'])} %, the most recent on or before the review date"), min_score=21)
+def score_odi(ms: Indexed, review_date: dt.date, p: dict, name: str) -> CriterionResult:
+    found = [(i, m) for i, m in ms if m.label == "score" and m.value is not None and affirmed(m, review_date)]
+    return latest_against(found, p["min_score"], name, lambda m: {
+        "odi_score": m and m.value, "odi_date": m and m.note_date, "odi_note_id": m and m.note_id})
+
+
+@scorer("trial_relief", Facts(
+    "trial", "SCS trial", ("trial_relief_pct", "trial_note_id"),
+    {"trial_relief_pct": ("relief", " %"), "trial_note_id": NOTE}, {"trial_relief_pct": 1.0}, ("relief",), ALL_FLAGS,
+    lambda p: f"pain relief \u2265 {_number(p['min_relief_pct'])} % in the most recent SCS trial, as a number"),
+    min_relief_pct=50)
+def score_trial(ms: Indexed, review_date: dt.date, p: dict, name: str) -> CriterionResult:
+    found = [(i, m) for i, m in ms if m.label == "relief" and m.value is not None
+             and affirmed(m, review_date) and not m.historical]
+    return latest_against(found, p["min_relief_pct"], name, lambda m: {
+        "trial_relief_pct": m and m.value, "trial_note_id": m and m.note_id})
+
+
+FORMAL_PT = ("pt_visit", "service_range", "stated_duration")
+
+
+@scorer("physical_therapy", Facts(
+    "pt", "Physical therapy", ("pt_weeks", "pt_first_date", "pt_last_date"),
+    {"pt_weeks": ("weeks", " weeks"), "pt_first_date": ("first date", ""), "pt_last_date": ("last date", "")},
+    {"pt_weeks": 1.0}, (*FORMAL_PT, "mention", "nonformal"), NOT_AFFIRMED,
+    lambda p: (f"\u2265 {_number(p['min_weeks'])} weeks of formal in-person PT within "
+               f"{_number(p['window_months'])} months before the review date")), min_weeks=6, window_months=12)
+def score_pt(ms: Indexed, review_date: dt.date, p: dict, name: str) -> CriterionResult:
+    window_start = review_date - relativedelta(months=int(p["window_months"]))
+    in_window = lambda d: d is not None and window_start <= d <= review_date  # noqa: E731
+    formal = [(i, m) for i, m in ms if m.label in FORMAL_PT + ("mention",) and affirmed(m, review_date)]
+    days, used = [], set()
+    for i, m in formal:
+        if m.label == "pt_visit" and in_window(m.date):
+            days.append(m.date)
+            used.add(i)
+        elif m.label == "service_range" and m.date <= review_date and m.date_end >= window_start:
+            days += [max(m.date, window_start), min(m.date_end, review_date)]
+            used.add(i)
+    empty = {"pt_weeks": None, "pt_first_date": None, "pt_last_date": None}
+    if days:
+        first, last = min(days), max(days)
+        weeks = round((last - first).days / 7, 1)
+        status = "met" if weeks >= p["min_weeks"] else "not_met"
+        return CriterionResult(status, {"pt_weeks": weeks, "pt_first_date": first, "pt_last_date": last,
+                                        f"{name}_status": status}, frozenset(used))
+    stated = [(i, m) for i, m in formal if m.label == "stated_duration" and in_window(m.date)]
+    if stated:
+        i, m = _latest(stated)
+        status = "met" if m.value >= p["min_weeks"] else "not_met"
+        return CriterionResult(status, {**empty, "pt_weeks": m.value, f"{name}_status": status}, frozenset([i]))
+    older = [(i, m) for i, m in formal if m.date is not None and m.date < window_start
+             and (m.label in FORMAL_PT or m.label == "mention")]
+    nonformal = [(i, m) for i, m in ms if m.label == "nonformal" and affirmed(m, review_date)]
+    if older or nonformal:
+        return CriterionResult("not_met", {**empty, f"{name}_status": "not_met"},
+                               frozenset(i for i, _ in older + nonformal))
+    return CriterionResult("insufficient", {**empty, f"{name}_status": "insufficient"}, frozenset())
+
+
+@scorer("psych_clearance", Facts(
+    "psych", "Psych clearance", ("psych_clearance", "psych_note_id"),
+    {"psych_clearance": ("clearance", ""), "psych_note_id": NOTE}, {}, ("cleared", "not_cleared", "pending"),
+    ("family",), lambda p: "psychological evaluation for SCS with clearance"))
+def score_psych(ms: Indexed, review_date: dt.date, p: dict, name: str) -> CriterionResult:
+    usable = [(i, m) for i, m in ms if not m.family and m.note_date <= review_date]
+    outcomes = [(i, m) for i, m in usable if m.label in ("cleared", "not_cleared")]
+    if outcomes:
+        # the most recent evaluation; its own note wins over a later note that points back to it
+        i, m = max(outcomes, key=lambda im: (im[1].date or im[1].note_date, "psych_eval" in im[1].note_classes,
+                                             -im[1].note_date.toordinal(), im[1].start))
+        status = "met" if m.label == "cleared" else "not_met"
+        return CriterionResult(status, {"psych_clearance": m.label, "psych_note_id": m.note_id,
+                                        f"{name}_status": status}, frozenset([i]))
+    pending = [(i, m) for i, m in usable if m.label == "pending"]
+    if pending:
+        i, m = _latest(pending)
+        return CriterionResult("insufficient", {"psych_clearance": "pending", "psych_note_id": m.note_id,
+                                                f"{name}_status": "insufficient"}, frozenset([i]))
+    return CriterionResult("insufficient", {"psych_clearance": "none_found", "psych_note_id": None,
+                                            f"{name}_status": "insufficient"}, frozenset())
+
+
+CONTRACT_SCORERS = ("indication", "odi", "trial_relief", "physical_therapy", "psych_clearance")
+# the contract's review table: each criterion's value columns, then its status, in the contract's order
+REVIEW_COLUMNS = ["patient_id", "review_date",
+                  *(c for key in CONTRACT_SCORERS for c in (*SCORERS[key].facts.columns,
+                                                           f"{SCORERS[key].facts.criterion}_status")),
+                  "determination", "missing"]
