@@ -1,7 +1,7 @@
 """Throughput and memory benchmark: `scs-abstract run` end to end against medspaCy's default pipeline.
 
     .venv/bin/python benchmarks/bench.py                  # about 7 minutes on 2 cores
-    .venv/bin/python benchmarks/bench.py --export ../shared/real-notes/mtsamples.csv
+    .venv/bin/python benchmarks/bench.py --export PATH     # any note export as the mixed one
     .venv/bin/python benchmarks/bench.py --large 500000   # the memory run: peak RSS on a 500,000-note export
 
 In one run it
@@ -17,7 +17,7 @@ In one run it
    proportional set size, PSS, sampled every 0.2 s). Every timing is the best of --repeat runs
    (default 3, the runs of the different configurations interleaved), the usual estimate of what
    CPU-bound code takes on a machine whose other load comes and goes; memory is the largest of them;
-4. checks the development set still scores as before, when ../shared/dev-corpus is there;
+4. scores the development sets (data/samples, tests/data/*, and each --dev FOLDER) against their gold tables;
 5. prints the commands it ran and a table: chars/s, notes/s, ratio to the baseline, peak RSS.
 
 Files go to --work (default: a new temporary folder); nothing under the repository.
@@ -198,20 +198,27 @@ def run_project(name: str, args: list[str], notes: int, chars: int, baseline_cps
     return Measure(name, notes, chars, seconds, max_rss, tree, baseline_cps, before)
 
 
-def dev_check(work: Path, commands: list[str]) -> str | None:
-    dev = ROOT.parent / "shared" / "dev-corpus"
-    tool = ROOT.parent / "shared" / "tools" / "score_review.py"
-    if not (dev / "notes.csv").exists() or not tool.exists():
-        return None
-    out = work / "dev-out"
-    cmd = _cli() + ["run", str(dev / "notes.csv"), "--cases", str(dev / "cases.csv"), "--out", str(out), "--quiet"]
-    commands.append(shlex.join(cmd))
-    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    score = ["python3", str(tool), str(dev / "gold_review.csv"), str(out / "review.csv")]
-    commands.append(shlex.join(score))
-    res = subprocess.run(score, check=True, capture_output=True, text=True)
-    lines = [line for line in res.stdout.splitlines() if line.strip()]
-    return lines[-1] if lines else ""
+DEV_SETS = [ROOT / "data" / "samples", *sorted(d for d in (ROOT / "tests" / "data").iterdir() if d.is_dir())]
+
+
+def dev_check(work: Path, commands: list[str], extra: list[str] = ()) -> list[str]:
+    """Each development set run end to end and scored against its gold table (the audit's summary line)."""
+    lines = []
+    for dev in [*DEV_SETS, *map(Path, extra)]:
+        if not all((dev / n).is_file() for n in ("notes.csv", "cases.csv", "gold_review.csv")):
+            continue
+        out = work / f"dev-{dev.name}"
+        cmd = _cli() + ["run", str(dev / "notes.csv"), "--cases", str(dev / "cases.csv"), "--out", str(out),
+                        "--quiet"]
+        commands.append(shlex.join(cmd))
+        subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        audit = _cli() + ["audit", "--gold", str(dev / "gold_review.csv"), "--review", str(out / "review.csv"),
+                          "--out", str(out / "audit")]
+        commands.append(shlex.join(audit))
+        res = subprocess.run(audit, check=True, capture_output=True, text=True)
+        summary = [line for line in res.stdout.splitlines() if line.startswith("determination ")]
+        lines.append(f"{dev.name}: {summary[-1] if summary else ''}")
+    return lines
 
 
 def _fmt(v, spec: str) -> str:
@@ -239,7 +246,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--relevant-notes", type=int, default=4_000, help="notes in the relevant-only export (default 4000)")
     p.add_argument("--baseline-notes", type=int, default=300, help="notes the baseline is timed on, per export")
     p.add_argument("--workers", type=int, default=2, help="workers for the parallel run (default 2)")
-    p.add_argument("--export", help="use this export as the mixed one (e.g. ../shared/real-notes/mtsamples.csv)")
+    p.add_argument("--export", help="use this export as the mixed one (any note export)")
+    p.add_argument("--dev", action="append", default=[], metavar="FOLDER",
+                   help="another development set (notes.csv, cases.csv, gold_review.csv) to score")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--repeat", type=int, default=3, help="runs of each timing, the best one counts (default 3)")
     p.add_argument("--large", type=int, metavar="N", help="only the memory run: an N-note mixed export, streamed")
@@ -306,14 +315,13 @@ def main(argv: list[str] | None = None) -> int:
     rows = [best(measures) for measures in runs]
     same = all((work / "out-mixed" / f).read_bytes() == (work / f"out-mixed-w{a.workers}" / f).read_bytes()
                for f in ("review.csv", "evidence.csv"))
-    dev = dev_check(work, commands)
+    dev = dev_check(work, commands, a.dev)
 
     lines += ["", "commands:"] + [f"  {c}" for c in commands] + [""] + table(rows, baselines)
     lines.append(f"wall s: the best of {a.repeat} runs each")
     lines.append(f"--workers {a.workers} vs 1 worker: {rows[1].seconds / rows[2].seconds:.2f}x; "
                  f"review.csv and evidence.csv identical: {same}")
-    if dev is not None:
-        lines.append(f"development set: {dev}")
+    lines += [f"development set {d}" for d in dev]
     print("\n".join(lines))
     return 0
 

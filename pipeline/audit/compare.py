@@ -30,11 +30,14 @@ from typing import Iterable, NamedTuple, Sequence
 
 import pandas as pd
 
-from pipeline.scoring.contract import DETERMINATIONS, PSYCH_CLEARANCE, REVIEW_COLUMNS, STATUSES
+from pipeline.scoring.contract import CONTRACT_SCORERS, DETERMINATIONS, PSYCH_CLEARANCE, REVIEW_COLUMNS, STATUSES
+from pipeline.scoring.scorers import SCORERS
+
+_FACTS = [SCORERS[key].facts for key in CONTRACT_SCORERS]  # the contract's criteria, in its order
 
 # score_review.py's fields, in its order: the figures it prints are the ones we must reproduce
-STATUS_FIELDS = ["indication_status", "odi_status", "trial_status", "pt_status", "psych_status"]
-NUMERIC_TOLERANCE = {"odi_score": 1.0, "trial_relief_pct": 1.0, "pt_weeks": 1.0}
+STATUS_FIELDS = [f"{f.criterion}_status" for f in _FACTS]
+NUMERIC_TOLERANCE = {col: tol for f in _FACTS for col, tol in f.tolerance.items()}
 DATE_FIELDS = ["odi_date", "pt_first_date", "pt_last_date"]
 OTHER_FIELDS = ["psych_clearance", "determination", "missing"]
 SCORED_FIELDS = STATUS_FIELDS + list(NUMERIC_TOLERANCE) + DATE_FIELDS + OTHER_FIELDS
@@ -46,15 +49,9 @@ VOCABULARY = {**{f: list(STATUSES) for f in STATUS_FIELDS}, "psych_clearance": l
               "determination": list(DETERMINATIONS)}
 EMPTY_LABEL = "(empty)"
 
-CRITERIA = ["indication", "odi", "trial", "pt", "psych"]
+CRITERIA = [f.criterion for f in _FACTS]
 # per criterion: its status column and the columns that hold a documented value
-CRITERION_COLUMNS = {
-    "indication": ("indication_status", []),
-    "odi": ("odi_status", ["odi_score", "odi_date", "odi_note_id"]),
-    "trial": ("trial_status", ["trial_relief_pct", "trial_note_id"]),
-    "pt": ("pt_status", ["pt_weeks", "pt_first_date", "pt_last_date"]),
-    "psych": ("psych_status", ["psych_clearance", "psych_note_id"]),
-}
+CRITERION_COLUMNS = {f.criterion: (f"{f.criterion}_status", list(f.columns)) for f in _FACTS}
 FIELD_CRITERION = {c: crit for crit, (status, values) in CRITERION_COLUMNS.items() for c in [status, *values]}
 NOT_A_VALUE = {"", "nan", "none_found"}
 

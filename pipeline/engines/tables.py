@@ -12,7 +12,7 @@ import pandas as pd
 
 from pipeline.about import __version__
 from pipeline.records import EVIDENCE_COLUMNS, Mention
-from pipeline.scoring.contract import REVIEW_COLUMNS
+from pipeline.scoring.contract import NUMERIC_COLUMNS, REVIEW_COLUMNS
 from pipeline.scoring.patient import score_patient
 from pipeline.scoring.policy import Policy
 
@@ -92,7 +92,7 @@ def _review_frame(rows: list[dict]) -> pd.DataFrame:
     df = pd.DataFrame(rows)
     extra = [c for c in df.columns if c not in REVIEW_COLUMNS]
     df = df.reindex(columns=REVIEW_COLUMNS + extra)
-    for c in ("odi_score", "trial_relief_pct", "pt_weeks"):
+    for c in NUMERIC_COLUMNS:
         df[c] = pd.to_numeric(df[c], errors="coerce").astype("float64")
     return df
 

@@ -126,3 +126,5 @@ REVIEW_COLUMNS = ["patient_id", "review_date",
                   *(c for key in CONTRACT_SCORERS for c in (*SCORERS[key].facts.columns,
                                                            f"{SCORERS[key].facts.criterion}_status")),
                   "determination", "missing"]
+# the contract's numeric columns (those the audit compares within a tolerance)
+NUMERIC_COLUMNS = tuple(col for key in CONTRACT_SCORERS for col in SCORERS[key].facts.tolerance)

@@ -51,7 +51,10 @@ class Scorer(NamedTuple):
 SCORERS: dict[str, Scorer] = {}
 
 
-def scorer(name: str, facts: Facts = Facts(), **params):
+NO_FACTS = Facts()
+
+
+def scorer(name: str, facts: Facts = NO_FACTS, **params):
     """Register a criterion scorer under `name` with its facts and default parameters."""
     def deco(func):
         SCORERS[name] = Scorer(func, params, facts)
@@ -84,6 +87,6 @@ def scorer_columns(scorer_name: str, params: dict, criterion: str) -> list[str]:
     if isinstance(params.get("of"), (list, tuple)):
         out: list[str] = []
         for sub in params["of"]:
-            out += [c for c in scorer_columns(sub, params, sub) if c not in out]
+            out += [c for c in scorer_columns(sub, {}, sub) if c not in out]
         return out + [f"{criterion}_status"]
     return [*SCORERS[scorer_name].facts.columns, f"{criterion}_status"]

@@ -17,7 +17,6 @@ evidence.csv and run.json.
 from __future__ import annotations
 
 import datetime as dt
-import html
 import json
 import math
 from functools import lru_cache
@@ -113,10 +112,6 @@ def _int(v) -> int | None:
         return None if _missing(v) or v == "" else int(float(v))
     except (TypeError, ValueError):
         return None
-
-
-def _e(v) -> str:
-    return html.escape(_text(v))
 
 
 def _json(obj) -> str:
@@ -404,348 +399,41 @@ def _page_blocks(result: ReviewResult, crits: list[_Criterion], rcols: list[str]
 
 
 # --- the page -----------------------------------------------------------------------------------------
-STYLE = """
-:root{--met:#dff3df;--met-fg:#1d5e20;--not:#f9d6d5;--not-fg:#8a1c1c;--ins:#fff0c2;--ins-fg:#6b5000;--line:#d5d9de}
-*{box-sizing:border-box}
-body{font:15px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:0;color:#1f2328;background:#f6f7f9}
-header,main{max-width:1200px;margin:0 auto;padding:0 20px}
-header{padding:18px 20px 6px}
-h1{font-size:24px;margin:0 0 4px}h2{font-size:19px;margin:26px 0 10px}h3{font-size:15px;margin:0 0 6px}
-.meta{color:#57606a;margin:2px 0}
-.panel{background:#fff;border:1px solid var(--line);border-radius:8px;padding:12px 16px}
-.warn{background:#fff4e5;border:1px solid #f0b35a;border-radius:6px;padding:6px 10px;margin:8px 0}
-.policy dl{display:grid;grid-template-columns:max-content 1fr;gap:2px 14px;margin:0 0 10px}
-.policy dt{color:#57606a}.policy dd{margin:0}
-code{font:12px ui-monospace,SFMono-Regular,Menlo,monospace;background:#eef1f4;padding:1px 4px;border-radius:4px}
-table{border-collapse:collapse;width:100%;background:#fff}
-th,td{border:1px solid var(--line);padding:4px 8px;text-align:left;vertical-align:top;font-size:14px}
-thead th{background:#eef1f4;position:sticky;top:0;z-index:1}
-th button{all:unset;cursor:pointer;font-weight:600;display:block;width:100%}
-th button:focus-visible{outline:2px solid #0969da}
-th[aria-sort=ascending] button::after{content:" \\25B2";font-size:10px}
-th[aria-sort=descending] button::after{content:" \\25BC";font-size:10px}
-tbody tr:hover td{filter:brightness(.97)}
-.st-met{background:var(--met);color:var(--met-fg)}
-.st-not_met{background:var(--not);color:var(--not-fg)}
-.st-insufficient{background:var(--ins);color:var(--ins-fg)}
-.det-criteria_met{background:var(--met);color:var(--met-fg)}
-.det-criteria_not_met{background:var(--not);color:var(--not-fg)}
-.det-insufficient_documentation{background:var(--ins);color:var(--ins-fg)}
-td .v{display:block;font-size:12px;opacity:.85}.nowrap{white-space:nowrap}
-.badge{display:inline-block;border-radius:10px;padding:0 8px;font-size:13px;font-weight:600;white-space:nowrap}
-.controls{display:flex;flex-wrap:wrap;gap:8px 18px;align-items:center;margin:0 0 10px}
-.controls select,.controls input{font:inherit;padding:2px 6px}
-.pager{display:flex;gap:6px;align-items:center;margin:10px 0}
-.pager button,.tools button{font:inherit;padding:2px 10px;cursor:pointer}
-.chips span{margin-right:6px}
-.card{background:#fff;border:1px solid var(--line);border-radius:8px;margin:8px 0;scroll-margin-top:10px}
-.card>summary{cursor:pointer;padding:8px 14px;display:flex;gap:12px;align-items:baseline;flex-wrap:wrap}
-.card>summary .pid{font-weight:700}
-.card[open]>summary{border-bottom:1px solid var(--line)}
-.card-body{padding:4px 14px 12px}
-.crit{border-left:5px solid #ccc;padding:6px 0 6px 12px;margin:10px 0}
-.crit.st-met{border-color:#3d9a41;background:none;color:inherit}
-.crit.st-not_met{border-color:#c8423f;background:none;color:inherit}
-.crit.st-insufficient{border-color:#d6a21e;background:none;color:inherit}
-.vals,.req,.src{margin:2px 0}
-.req,.src{color:#57606a;font-size:13px}
-blockquote{margin:6px 0 2px;padding:6px 10px;background:#f6f8fa;border-radius:6px;white-space:pre-wrap;
- overflow-wrap:anywhere}
-mark{background:#ffe066;padding:0 1px;border-radius:2px}
-.none{color:#57606a;font-style:italic;margin:4px 0}
-details.unused{margin-top:6px}details.unused>summary{cursor:pointer;color:#57606a;font-size:13px}
-details.unused ul{list-style:none;padding:0;margin:4px 0 0}
-details.unused li{border-top:1px dashed var(--line);padding:4px 0}
-details.unused blockquote{background:#fafafa;color:#444}
-.why{display:inline-block;font-size:12px;font-weight:600;color:#6e4b00;background:#fbefd5;border-radius:4px;
- padding:0 6px}
-.label{font-size:12px;color:#57606a}
-.back{font-size:13px}
-@media print{.controls,.pager,.tools,.back{display:none}body{background:#fff}}
-"""
+@lru_cache(maxsize=1)
+def _templates():
+    """The page's Jinja2 environment (autoescaped) and its CSS and JavaScript, read once from the package."""
+    from importlib import resources
 
-SCRIPT = r"""
-(function () {
-  "use strict";
-  var S = JSON.parse(document.getElementById("summary-data").textContent);
-  var crits = S.criteria, reasons = S.reasons, cases = [];
-  for (var p = 0; p < S.parts; p++) {  // the summary rows come a range of cases per block
-    var rows = JSON.parse(document.getElementById("c-" + p).textContent);
-    for (var r = 0; r < rows.length; r++) cases.push(rows[r]);
-  }
-  var DET = {criteria_met: "criteria met", criteria_not_met: "criteria not met",
-             insufficient_documentation: "insufficient documentation"};
-  var ST = {met: "met", not_met: "not met", insufficient: "insufficient"};
-  var RANK = {met: 0, not_met: 1, insufficient: 2,
-              criteria_met: 0, insufficient_documentation: 1, criteria_not_met: 2};
-  var state = {det: "", q: "", key: null, dir: 1, page: 0, size: 100};
-  var view = [];
-  var byId = new Map();
-  cases.forEach(function (c, i) { byId.set(c[0], i); });
-  var coll = new Intl.Collator(undefined, {numeric: true, sensitivity: "base"});
-  var $ = function (id) { return document.getElementById(id); };
+    from jinja2 import Environment, PackageLoader, select_autoescape
 
-  function el(tag, cls, text) {
-    var e = document.createElement(tag);
-    if (cls) e.className = cls;
-    if (text !== undefined && text !== null) e.textContent = text;
-    return e;
-  }
-  function rank(s) { return s in RANK ? RANK[s] : 9; }
-  function num(s) { var v = parseFloat(s); return isNaN(v) ? -1 : v; }
-  function badge(kind, value, names) {
-    return el("span", "badge " + kind + "-" + value, (names && names[value]) || value || "\u2014");
-  }
-
-  function compare(a, b) {
-    var k = state.key, ca = cases[a], cb = cases[b], r = 0;
-    if (k === "id") r = coll.compare(ca[0], cb[0]);
-    else if (k === "rd") r = ca[1] < cb[1] ? -1 : ca[1] > cb[1] ? 1 : 0;
-    else if (k === "det") r = rank(ca[2]) - rank(cb[2]);
-    else if (k === "missing") r = coll.compare(ca[3], cb[3]);
-    else if (typeof k === "number") {
-      r = rank(ca[4][k]) - rank(cb[4][k]);
-      if (!r) r = num(ca[5][k]) - num(cb[5][k]);
-    }
-    return r * state.dir || a - b;
-  }
-
-  function applyView(keepPage) {
-    var q = state.q.trim().toLowerCase();
-    view = [];
-    for (var i = 0; i < cases.length; i++) {
-      var c = cases[i];
-      if (state.det && c[2] !== state.det) continue;
-      if (q && c[0].toLowerCase().indexOf(q) < 0) continue;
-      view.push(i);
-    }
-    if (state.key !== null) view.sort(compare);
-    if (!keepPage) state.page = 0;
-    render();
-  }
-
-  function caseHref(id) { return "#case-" + encodeURIComponent(id); }
-
-  function row(i) {
-    var c = cases[i], tr = el("tr");
-    tr.dataset.idx = i;
-    var td = el("td"), a = el("a", null, c[0]);
-    a.href = caseHref(c[0]);
-    a.addEventListener("click", function () {
-      if (location.hash === a.hash) openHash();
-    });
-    td.appendChild(a);
-    tr.appendChild(td);
-    tr.appendChild(el("td", "nowrap", c[1]));
-    tr.appendChild(el("td", "det-" + c[2], DET[c[2]] || c[2]));
-    crits.forEach(function (cr, k) {
-      if (!cr.scored) return;
-      var s = c[4][k], cell = el("td", "st st-" + s, ST[s] || s || "\u2014");
-      if (c[5][k]) cell.appendChild(el("span", "v", c[5][k]));
-      tr.appendChild(cell);
-    });
-    tr.appendChild(el("td", null, c[3].split(";").join(", ")));
-    return tr;
-  }
-
-  function shell(i) {
-    var c = cases[i], d = el("details", "card");
-    d.id = "case-" + c[0];
-    d.dataset.idx = i;
-    var s = el("summary");
-    s.appendChild(el("span", "pid", c[0]));
-    s.appendChild(badge("det", c[2], DET));
-    s.appendChild(el("span", "meta", "review date " + c[1]));
-    if (c[3]) s.appendChild(el("span", "meta", "missing: " + c[3].split(";").join(", ")));
-    d.appendChild(s);
-    d.addEventListener("toggle", function () { if (d.open) build(d); });
-    return d;
-  }
-
-  function sentence(D, si, hs, he) {
-    var s = D.s[si], q = el("blockquote");
-    if (hs >= 0 && he > hs) {
-      q.append(s.slice(0, hs), el("mark", null, s.slice(hs, he)), s.slice(he));
-    } else {
-      q.textContent = s;
-    }
-    return q;
-  }
-
-  function source(D, m) {
-    var n = D.n[m[2]], parts = ["note " + n[0], n[1]];
-    if (m[3]) parts.push("section " + m[3]);
-    if (m[5]) parts.push(m[5]);
-    var p = el("p", "src", parts.join(" \u00b7 "));
-    p.appendChild(document.createTextNode(" "));
-    p.appendChild(el("span", "label", "[" + m[4] + "]"));
-    return p;
-  }
-
-  function build(card) {
-    if (card.dataset.built) return;
-    card.dataset.built = "1";
-    var i = +card.dataset.idx, c = cases[i];
-    var D = JSON.parse($("d-" + i).textContent);
-    var body = el("div", "card-body");
-    crits.forEach(function (cr, k) {
-      var mentions = D.e.filter(function (m) { return m[0] === k; });
-      if (!cr.scored && !mentions.length) return;
-      var st = c[4][k] || "", sec = el("section", "crit st-" + st);  // none for a criterion only in the evidence
-      var h = el("h3");
-      h.append(badge("st", st, ST), " " + cr.label);
-      sec.appendChild(h);
-      var vals = (D.v[k] || []).map(function (v, j) { return [cr.fields[j], v]; })
-        .filter(function (f) { return f[1]; });
-      if (vals.length) {
-        var p = el("p", "vals");
-        vals.forEach(function (f, j) {
-          if (j) p.append(" \u00b7 ");
-          p.append(f[0] + " ", el("b", null, f[1]));
-        });
-        sec.appendChild(p);
-      }
-      sec.appendChild(el("p", "req", "Policy: " + (cr.req || "threshold not available") +
-                               (D.w[k] ? " (" + D.w[k] + ")" : "")));
-      var used = [], unused = [];
-      mentions.forEach(function (m) { (m[1] ? used : unused).push(m); });
-      if (!used.length) sec.appendChild(el("p", "none", "No mention was used for this criterion."));
-      used.forEach(function (m) {
-        var f = el("div", "ev");
-        f.appendChild(sentence(D, m[6], m[7], m[8]));
-        f.appendChild(source(D, m));
-        sec.appendChild(f);
-      });
-      if (unused.length) {
-        var u = el("details", "unused");
-        u.appendChild(el("summary", null, unused.length + (unused.length === 1 ? " mention" : " mentions") +
-                                          " found but not used"));
-        var ul = el("ul");
-        unused.forEach(function (m) {
-          var li = el("li");
-          li.appendChild(el("span", "why", reasons[m[9]] || "not used"));
-          li.appendChild(sentence(D, m[6], m[7], m[8]));
-          li.appendChild(source(D, m));
-          ul.appendChild(li);
-        });
-        u.appendChild(ul);
-        sec.appendChild(u);
-      }
-      body.appendChild(sec);
-    });
-    var back = el("a", "back", "\u2191 back to the summary");
-    back.href = "#summary";
-    body.appendChild(back);
-    card.appendChild(body);
-  }
-
-  function render() {
-    var pages = Math.max(1, Math.ceil(view.length / state.size));
-    if (state.page >= pages) state.page = pages - 1;
-    var from = state.page * state.size, to = Math.min(view.length, from + state.size);
-    var rows = document.createDocumentFragment(), cards = document.createDocumentFragment();
-    for (var j = from; j < to; j++) {
-      rows.appendChild(row(view[j]));
-      cards.appendChild(shell(view[j]));
-    }
-    $("summary-body").replaceChildren(rows);
-    $("cards").replaceChildren(cards);
-    var total = cases.length;
-    $("shown").textContent = view.length ? "Showing " + (from + 1) + "\u2013" + to + " of " + view.length +
-      " case" + (view.length === 1 ? "" : "s") + (view.length < total ? " (" + total + " in all)" : "") :
-      (total ? "No case matches." : "No cases in this run.");
-    $("page-of").textContent = "page " + (state.page + 1) + " of " + pages;
-    $("first").disabled = $("prev").disabled = state.page === 0;
-    $("next").disabled = $("last").disabled = state.page >= pages - 1;
-    document.querySelectorAll("#summary thead th").forEach(function (th) {
-      var k = th.dataset.key, key = /^\d+$/.test(k) ? +k : k;
-      if (key === state.key) th.setAttribute("aria-sort", state.dir > 0 ? "ascending" : "descending");
-      else th.removeAttribute("aria-sort");
-    });
-  }
-
-  function openHash() {
-    var h;
-    try { h = decodeURIComponent(location.hash.slice(1)); } catch (e) { return; }
-    if (h.indexOf("case-") !== 0) return;
-    var i = byId.get(h.slice(5));
-    if (i === undefined) return;
-    var pos = view.indexOf(i);
-    if (pos < 0) {
-      state.det = ""; state.q = ""; $("filter-det").value = ""; $("filter-id").value = "";
-      applyView(false);
-      pos = view.indexOf(i);
-    }
-    var page = Math.floor(pos / state.size);
-    if (page !== state.page) { state.page = page; render(); }
-    var card = document.getElementById(h);
-    if (!card) return;
-    build(card);
-    card.open = true;
-    card.scrollIntoView({block: "start"});
-  }
-
-  // controls
-  var sel = $("filter-det"), counts = {};
-  cases.forEach(function (c) { counts[c[2]] = (counts[c[2]] || 0) + 1; });
-  sel.appendChild(el("option", null, "all (" + cases.length + ")")).value = "";
-  ["criteria_met", "insufficient_documentation", "criteria_not_met"].concat(Object.keys(counts))
-    .filter(function (d, j, all) { return counts[d] && all.indexOf(d) === j; })
-    .forEach(function (d) { sel.appendChild(el("option", null, (DET[d] || d) + " (" + counts[d] + ")")).value = d; });
-  sel.addEventListener("change", function () { state.det = sel.value; applyView(false); });
-  $("filter-id").addEventListener("input", function (e) { state.q = e.target.value; applyView(false); });
-  $("page-size").addEventListener("change", function (e) { state.size = +e.target.value; applyView(false); });
-  $("first").addEventListener("click", function () { state.page = 0; render(); });
-  $("prev").addEventListener("click", function () { state.page--; render(); });
-  $("next").addEventListener("click", function () { state.page++; render(); });
-  $("last").addEventListener("click", function () { state.page = 1e9; render(); });
-  $("expand").addEventListener("click", function () {
-    document.querySelectorAll("#cards > details").forEach(function (d) { build(d); d.open = true; });
-  });
-  $("collapse").addEventListener("click", function () {
-    document.querySelectorAll("#cards > details").forEach(function (d) { d.open = false; });
-  });
-  document.querySelectorAll("#summary thead th").forEach(function (th) {
-    th.querySelector("button").addEventListener("click", function () {
-      var k = th.dataset.key, key = /^\d+$/.test(k) ? +k : k;
-      if (state.key === key) state.dir = -state.dir; else { state.key = key; state.dir = 1; }
-      applyView(true);
-    });
-  });
-  window.addEventListener("hashchange", openHash);
-  applyView(false);
-  if (location.hash) openHash();
-  document.body.dataset.ready = "1";
-})();
-"""
+    env = Environment(loader=PackageLoader("pipeline.outputs.report", "templates"),
+                      autoescape=select_autoescape(["html", "html.j2"], default_for_string=True),
+                      keep_trailing_newline=True)
+    folder = resources.files("pipeline.outputs.report") / "templates"
+    return env, (folder / "page.css").read_text(encoding="utf-8"), (folder / "page.js").read_text(encoding="utf-8")
 
 
-def _policy_section(run: dict, policy, warning: str, crits: list[dict]) -> str:
+def _policy_rows(run: dict, policy) -> list[tuple[str, object, str]]:
     info = run.get("policy") or {}
-    name = info.get("name") or (policy.name if policy is not None else "")
-    rows = [("name", f"<b>{_e(name) or 'unknown'}</b>" + (f" \u2014 {_e(policy.title)}" if policy is not None
-                                                          and policy.title else ""))]
+    rows: list[tuple[str, object, str]] = [
+        ("name", (info.get("name") or (policy.name if policy is not None else ""),
+                  policy.title if policy is not None else ""), "name")]
     if info.get("source") or (policy is not None and policy.source):
-        rows.append(("source", _e(info.get("source") or policy.source)))
+        rows.append(("source", info.get("source") or policy.source, "text"))
     if policy is not None and policy.description:
-        rows.append(("note", _e(policy.description)))
+        rows.append(("note", policy.description, "text"))
     if info.get("path"):
-        rows.append(("file", f"<code>{_e(info['path'])}</code>"))
+        rows.append(("file", info["path"], "code"))
     if info.get("sha256"):
-        rows.append(("sha256", f"<code title='{_e(info['sha256'])}'>{_e(str(info['sha256'])[:16])}\u2026</code>"))
-    dl = "".join(f"<dt>{k}</dt><dd>{v}</dd>" for k, v in rows)
-    desc = {c.name: c.description for c in policy.criteria} if policy is not None else {}
-    trs = "".join(f"<tr><td><b>{_e(c['label'])}</b> <span class='label'>{_e(c['name'])}</span></td>"
-                  f"<td>{_e(c['req']) or '<i>not available</i>'}</td><td>{_e(desc.get(c['name'], ''))}</td></tr>"
-                  for c in crits if c["scored"] or c["name"] in desc)
-    warn = f"<p class='warn'>{_e(warning)}</p>" if warning else ""
-    return (f"<section class='policy panel' id='policy'><h2 style='margin-top:0'>Policy applied</h2>{warn}"
-            f"<dl>{dl}</dl><table><thead><tr><th>criterion</th><th>requirement</th><th>description</th></tr>"
-            f"</thead><tbody>{trs}</tbody></table></section>")
+        rows.append(("sha256", str(info["sha256"]), "sha"))
+    return rows
 
 
 def report_parts(result: ReviewResult) -> Iterator[str]:
     """The report page in pieces, one case's details at a time (see the module docstring)."""
+    from markupsafe import Markup
+
+    env, style, script = _templates()
     run = result.run or {}
     policy, warning = load_run_policy(run)
     top = _summarize(result)
@@ -755,48 +443,19 @@ def report_parts(result: ReviewResult) -> Iterator[str]:
     head_crits = _criteria_json(crits, top.with_status)
     n = top.cases
     counts = run.get("counts") or {}
-    chips = "".join(f"<span class='badge det-{_e(d)}'>{_e(d.replace('_', ' '))}: {k}</span>"
-                    for d, k in sorted(top.determinations.items()))
     facts = [f"{n} case{'s' if n != 1 else ''}"]
     for key, label in (("notes_processed", "notes processed"), ("rows_rejected", "input rows rejected"),
                        ("mentions", "mentions found")):
         if key in counts:
-            facts.append(f"{_e(counts[key])} {label}")
-    version = f"{_e(run.get('package', 'scs-abstract'))} {_e(run.get('version', ''))}".strip()
-    heads = ["<th data-key='id'><button type='button'>patient_id</button></th>",
-             "<th data-key='rd'><button type='button'>review date</button></th>",
-             "<th data-key='det'><button type='button'>determination</button></th>"]
-    heads += [f"<th data-key='{k}' title='{_e(c['req'])}'><button type='button'>{_e(c['label'])}</button></th>"
-              for k, c in enumerate(head_crits) if c["scored"]]
-    heads.append("<th data-key='missing'><button type='button'>missing</button></th>")
-    parts = [
-        "<!doctype html><html lang='en'><head><meta charset='utf-8'>",
-        "<meta name='viewport' content='width=device-width, initial-scale=1'>",
-        f"<title>SCS review \u2014 {n} case{'s' if n != 1 else ''}</title><style>{STYLE}</style></head><body>",
-        "<header><h1>SCS permanent implant review</h1>",
-        f"<p class='meta'>{SEP.join(facts)}{SEP}{version}</p>",
-        f"<p class='meta chips'>{chips}</p></header><main>",
-        _policy_section(run, policy, warning, head_crits),
-        "<h2>Cases</h2>",
-        "<noscript><p class='warn'>This page needs JavaScript to list the cases; review.csv has the same table."
-        "</p></noscript>",
-        "<div class='controls'><label>Determination <select id='filter-det'></select></label>",
-        "<label>Patient <input id='filter-id' type='search' placeholder='patient_id contains\u2026'></label>",
-        "<label>Rows per page <select id='page-size'><option>50</option><option selected>100</option>"
-        "<option>250</option><option>500</option></select></label><span id='shown' class='meta'></span></div>",
-        f"<div style='overflow-x:auto'><table id='summary'><thead><tr>{''.join(heads)}</tr></thead>"
-        "<tbody id='summary-body'></tbody></table></div>",
-        "<nav class='pager'><button type='button' id='first'>\u00ab first</button>"
-        "<button type='button' id='prev'>\u2039 previous</button><span id='page-of' class='meta'></span>"
-        "<button type='button' id='next'>next \u203a</button>"
-        "<button type='button' id='last'>last \u00bb</button></nav>",
-        "<h2>Case details <span class='meta' style='font-size:13px;font-weight:normal'>(the cases of this page; "
-        "click one to open it)</span></h2>",
-        "<p class='tools'><button type='button' id='expand'>expand all</button> "
-        "<button type='button' id='collapse'>collapse all</button></p>",
-        "<div id='cards'></div></main>",
-    ]
-    yield "\n".join(parts) + "\n"
+            facts.append(f"{_text(counts[key])} {label}")
+    desc = {c.name: c.description for c in policy.criteria} if policy is not None else {}
+    yield env.get_template("head.html.j2").render(
+        n=n, style=Markup(style), sep=SEP, facts=facts,
+        version=f"{_text(run.get('package', 'scs-abstract'))} {_text(run.get('version', ''))}".strip(),
+        chips=sorted(top.determinations.items()), warning=warning, policy_rows=_policy_rows(run, policy),
+        policy_criteria=[{**c, "description": desc.get(c["name"], "")} for c in head_crits
+                         if c["scored"] or c["name"] in desc],
+        columns=[(k, c) for k, c in enumerate(head_crits) if c["scored"]])
     reasons: list[str] = []
     ranges: list[int] = []
     yield from _page_blocks(result, crits, rcols, reasons, ranges)
@@ -804,8 +463,7 @@ def report_parts(result: ReviewResult) -> Iterator[str]:
     # gathered while the cases were written; `parts` says how many c-<range> blocks hold the summary rows
     summary = {"criteria": _criteria_json(crits, top.with_status), "parts": len(ranges),
                "reasons": reasons}
-    yield f"<script type='application/json' id='summary-data'>{_json(summary)}</script>\n"
-    yield f"<script>{SCRIPT}</script></body></html>"
+    yield env.get_template("tail.html.j2").render(summary_json=Markup(_json(summary)), script=Markup(script))
 
 
 def render_report(result: ReviewResult) -> str:

@@ -21,7 +21,7 @@ import pytest  # noqa: E402
 import spacy  # noqa: E402
 
 from conftest import SAMPLES  # noqa: E402
-from pipeline import nlp as nlp_module  # noqa: E402
+from pipeline.nlp import build as nlp_module  # noqa: E402
 from pipeline.nlp.build import as_phrases  # noqa: E402
 
 

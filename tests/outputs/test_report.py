@@ -25,7 +25,6 @@ from conftest import ROOT, SAMPLES
 CHROMIUM = shutil.which("chromium") or ("/usr/bin/chromium" if Path("/usr/bin/chromium").is_file() else None)
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-DEV_CORPUS = ROOT.parent / "shared" / "dev-corpus"
 INJECTION = "<script>window.__pwned = 1</script><img src=x onerror=\"window.__pwned = 2\"><b>bold</b>"
 
 # a small note set through the real pipeline; N1 carries markup next to real findings
@@ -128,8 +127,8 @@ def one_case(evidence_rows: list[dict], run: dict | None = None, **review) -> Re
 
 
 def sample_inputs() -> tuple[pd.DataFrame, pd.DataFrame | None, str]:
-    """The bundled samples, else the dev corpus beside the repository, else the built notes."""
-    for folder in (SAMPLES, DEV_CORPUS):
+    """The bundled samples, else the built notes."""
+    for folder in (SAMPLES,):
         if (folder / "notes.csv").is_file() and (folder / "cases.csv").is_file():
             return pd.read_csv(folder / "notes.csv"), pd.read_csv(folder / "cases.csv"), folder.name
     return BUILT_NOTES, None, "built notes"
@@ -508,8 +507,6 @@ def test_browser_10000_cases_stay_usable(browser, tmp_path):
 
 # --- the analyst's notebook ---------------------------------------------------------------------------
 def test_notebook_runs():
-    if not any((d / "notes.csv").is_file() for d in (SAMPLES, DEV_CORPUS)):
-        pytest.skip("neither data/samples/ nor ../shared/dev-corpus/ is there for the notebook")
     import nbformat
     from nbclient import NotebookClient
 

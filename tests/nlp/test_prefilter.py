@@ -5,7 +5,7 @@ import pytest
 import pipeline
 from pipeline.io.exports import read_cases, read_table
 from pipeline.extract.notes import classify_note, extract
-from pipeline.nlp.build.prefilter import window
+from pipeline.nlp.prefilter import window
 from conftest import SAMPLES, make_note
 
 

@@ -89,7 +89,7 @@ def test_medicare_any_of_takes_relief_or_analgesic_reduction(reviews):
 
 def _any_of(ms_statuses):
     """any_of over stub scorers with the given statuses."""
-    from pipeline.scoring.contract.payer import score_any_of
+    from pipeline.scoring.payer import score_any_of
     from pipeline.scoring.registry import CriterionResult, Scorer
     names = []
     for k, status in enumerate(ms_statuses):

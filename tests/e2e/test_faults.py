@@ -13,6 +13,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+import pipeline.io.atomic as atomic
 import pipeline.outputs.folder as outputs
 from conftest import ROOT, SAMPLES
 from pipeline.cli.main import main
@@ -201,7 +202,7 @@ def test_read_only_output_folder(tmp_path, capsys):
 def test_output_write_errors_are_named(tmp_path, capsys, monkeypatch, err_no, words):
     def refuse(*args, **kwargs):
         raise OSError(err_no, os.strerror(err_no), str(tmp_path / "out" / ".review.csv.x.tmp"))
-    monkeypatch.setattr(outputs.tempfile, "mkstemp", refuse)
+    monkeypatch.setattr(atomic.tempfile, "mkstemp", refuse)
     code, err = run(capsys, "--out", tmp_path / "out")
     assert code == 1
     assert err == f"scs-abstract: error: cannot write to output folder {tmp_path / 'out'}: {words}\n"

@@ -23,7 +23,7 @@ from pipeline.io.dates import find_date_ranges, find_dates, parse_date
 from pipeline.errors import InputError
 from pipeline.io.exports import iter_chunks, read_cases, validate
 from pipeline.extract.notes import classify_note, extract, mentions_from_doc
-from pipeline.extract.notes.registry import NORMALIZERS, NOTE_EXTRACTORS
+from pipeline.extract.registry import NORMALIZERS, NOTE_EXTRACTORS
 from pipeline.scoring.policy import load_policy
 from pipeline.records import Finding, Modifier, Note, Target
 from pipeline.engines.tables import score_cases

@@ -3,7 +3,7 @@ import datetime as dt
 
 import pytest
 
-from conftest import counted, make_note, mentions_of
+from conftest import counted, mentions_of
 
 
 mentions = mentions_of
