@@ -23,7 +23,6 @@ import argparse
 import csv
 import datetime as dt
 import gzip
-import io
 import json
 import random
 import sys
