@@ -14,6 +14,7 @@ from typing import Iterable, Iterator, NamedTuple
 from pipeline.resources import default_patterns_dir
 from pipeline.nlp.build import cached_nlp
 from pipeline.nlp.prefilter import Window, window
+from pipeline.nlp.shapes import read_shapes
 from pipeline.extract import (analgesic, conservative, indication, odi, psych, pt,  # noqa: F401  (registration)
                               substance_use, trial, trial_length)
 from pipeline.extract.registry import NORMALIZERS, NOTE_EXTRACTORS
@@ -85,6 +86,8 @@ def _target(ent, note: Note, classes: frozenset, win: Window) -> Target:
 
 def _mention(note: Note, criterion: str, f: Finding, section: str, sentence: str, sent_start: int, start: int,
              end: int, modifiers: Iterable[str] = (), classes: frozenset = frozenset()) -> Mention:
+    """The evidence row; its sentence is the note's text as written (the normalizers read it as shaped)."""
+    sentence = note.text[sent_start:sent_start + len(sentence)]
     cats = set(modifiers)
     flags = {k: any(c in cats for c in v) for k, v in FLAG_CATEGORIES.items()}
     flags["family"] = flags["family"] or section in FAMILY_SECTIONS
@@ -94,13 +97,16 @@ def _mention(note: Note, criterion: str, f: Finding, section: str, sentence: str
                    sentence.strip(), sent_start + len(sentence) - len(sentence.lstrip()), classes)
 
 
-def mentions_from_doc(doc, note: Note, classes: frozenset, win: Window | None = None) -> list[Mention]:
+def mentions_from_doc(doc, note: Note, classes: frozenset, win: Window | None = None,
+                      shaped: Note | None = None) -> list[Mention]:
     """Every finding of one processed note, deduplicated per sentence.
 
-    `doc` is the nlp's reading of `win` (default: the whole note); None when the nlp had nothing to read.
+    `doc` is the nlp's reading of `win` (default: the whole note) of `shaped`, the note as its shapes
+    are read (nlp/shapes.py; default: the note); None when the nlp had nothing to read.
     """
     out: list[Mention] = []
-    win = win or Window.whole(note.text)
+    shaped = shaped or note
+    win = win or Window.whole(shaped.text)
     for ent in (doc.ents if doc is not None else ()):
         reg = NORMALIZERS.get(ent.label_)
         if reg is None:
@@ -110,7 +116,7 @@ def mentions_from_doc(doc, note: Note, classes: frozenset, win: Window | None = 
             out.append(_mention(note, reg.criterion, f, t.section, t.sentence, t.sent_start, t.start, t.end,
                                 (m.category for m in t.modifiers), classes))
     for criterion, func in NOTE_EXTRACTORS.items():
-        for f, sentence, s, e in func(note, classes):
+        for f, sentence, s, e in func(shaped, classes):
             out.append(_mention(note, criterion, f, "", sentence, s, s, e, (), classes))
     return _dedupe(out)
 
@@ -140,9 +146,10 @@ def extract(notes: Iterable[Note], patterns_dir: str | None = None, batch_size: 
     """
     nlp = cached_nlp(patterns_dir)
     notes = list(notes)
-    classes = [classify_note(n, patterns_dir) for n in notes]
-    wins = [window(n.text, c, patterns_dir) if prefilter else Window.whole(n.text) for n, c in zip(notes, classes)]
+    shaped = [n._replace(text=read_shapes(n.text, patterns_dir)) for n in notes]
+    classes = [classify_note(n, patterns_dir) for n in shaped]
+    wins = [window(n.text, c, patterns_dir) if prefilter else Window.whole(n.text) for n, c in zip(shaped, classes)]
     docs = iter(nlp.pipe((w.text for w in wins if w is not None), batch_size=batch_size))
-    for note, cls, win in zip(notes, classes, wins):
+    for note, shape, cls, win in zip(notes, shaped, classes, wins):
         doc = next(docs) if win is not None else None
-        yield from mentions_from_doc(doc, note, cls, win)
+        yield from mentions_from_doc(doc, note, cls, win, shape)

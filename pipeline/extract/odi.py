@@ -1,43 +1,101 @@
 """ODI: the Oswestry Disability Index as a percent.
 
-"ODI 46%", "Oswestry Disability Index: 38 %", "modified Oswestry 52" (no unit: a
-percent), "ODI 23/50" (raw score, doubled), "disability index of forty-four
-percent". A blank template field is a `template_blank`; a number after a
-comparator ("ODI >= 21% required") is a `threshold`, not a score.
+The keyword is linked to a typed quantity (nlp/quantities.py) in the same clause: a percent
+("ODI 46%", "ODI=38%"), a raw score out of 50, doubled ("23/50", "17 of 50", "23 out of a
+possible 50 points"), a score out of 100, an index ("0.52"), or a bare number (a percent).
+Dates, pages, versions, codes, counts and doses on the way are skipped; a payer's threshold
+("ODI of 21% or greater", ">= 21%") is a `threshold`; a change ("improved by 12 points") is not a
+score. Of several scores in one clause the current one counts ("56% at the first visit and 38%
+today", a table's last column, "54% -> 40%"). A value written before the keyword counts too
+("42% on her Oswestry"). A blank template field is a `template_blank`.
 """
 from __future__ import annotations
 
 import re
 
-from pipeline.records import Finding, Target
 from pipeline.extract.registry import normalizer
 from pipeline.extract.values import words_to_digits
+from pipeline.nlp.quantities import Quantity, quantities
+from pipeline.records import Finding, Target
 
-_BLANK = re.compile(r"_{2,}|\[\s*\]|\*{2,}")
-_VALUE = re.compile(
-    r"(?P<cmp>>\s*=?|≥|<\s*=?|≤|\bat least\b|\bgreater than\b|\bless than\b|\bbelow\b|\babove\b|\bover\b|\bunder\b)?\s*"
-    r"(?P<num>\d{1,3}(?:\.\d+)?)(?:\s*(?:(?P<raw>/\s*50\b|out of 50\b)|(?P<hund>/\s*100\b|out of 100\b)|(?P<pct>%|percent)))?",
-    re.I)
+_BLANK = re.compile(r"_{2,}|\[\s*\]|\*{2,}|(?<![\w-])--(?![\w-])")
+_CLAUSE_END = re.compile(r";|\.\s|\n")
+# comparators that make the number a bound someone set, not the patient's score
+_BOUND = re.compile(r"(?:[<>]\s*=?|[≤≥]|\b(?:at least|greater than|less than|below|above|over|under|exceed\w*|"
+                    r"goal|target|cut-?off|threshold|criteri\w*|requir\w*)\b)[^\d]{0,12}$", re.I)
+_CHANGE = re.compile(r"\b(improv\w*|decreas\w*|increas\w*|dropped|drop|chang\w*|reduc\w*|worsen\w*|by|mcid|"
+                     r"difference|delta)\b", re.I)
+_CURRENT = re.compile(r"^\W{0,3}(?:today|now|currently|current|at this visit|this visit|at (?:the )?end of (?:the )?"
+                      r"trial|at discharge|most recent|latest)\b", re.I)
+_LATER = re.compile(r"(?:->|-->|→|=>|\bto\b|\bnow\b|\|)\W{0,3}$", re.I)
+_BEFORE_KEYWORD = re.compile(r"^\W{0,2}\s*(?:on|in|for)\s+(?:the|her|his|their|a|an)?\s*(?:modified\s+|revised\s+)?$",
+                             re.I)
+ACCEPTED = ("percent", "raw50", "per100", "decimal", "number")
 MAX_GAP = 60  # characters of words allowed between "ODI" and its number ("...form today, which came out at 30%")
+
+
+def _score(q: Quantity) -> float | None:
+    return q.value if q.value is not None and 0 <= q.value <= 100 else None
+
+
+def _gap(text: str, start: int, end: int, skipped: list[Quantity]) -> str:
+    """The text between two points, without the noise quantities skipped on the way."""
+    out, at = [], start
+    for q in skipped:
+        if start <= q.start and q.end <= end:
+            out.append(text[at:q.start])
+            at = q.end
+    out.append(text[at:end])
+    return "".join(out)
+
+
+def _before(t: Target) -> Finding | None:
+    """A score written before the keyword: "had 42% on her Oswestry", "scored 17 of 50 on the ODI"."""
+    k = t.start - t.sent_start
+    head = t.sentence[max(0, k - 60):k]
+    found = [q for q in quantities(head) if not q.noise and q.kind in ("percent", "raw50", "per100")]
+    if found and _BEFORE_KEYWORD.match(head[found[-1].end:]) and _score(found[-1]) is not None:
+        q = found[-1]
+        return Finding("score", _score(q), "%", start=t.start - len(head) + q.start)
+    return None
 
 
 @normalizer("ODI", criterion="odi")
 def normalize_odi(t: Target) -> list[Finding]:
     tail_start = t.end - t.sent_start
-    raw_tail = t.sentence[tail_start:tail_start + 90]
+    raw_tail = t.sentence[tail_start:tail_start + 160]
     tail = words_to_digits(raw_tail)
-    v = _VALUE.search(tail)
-    gap = tail[:v.start()] if v else tail
-    if t.has("TEMPLATE_BLANK") or _BLANK.search(gap):
+    clause = _CLAUSE_END.search(tail)
+    tail = tail[:clause.start()] if clause else tail
+    found = quantities(tail)
+    values = [q for q in found if not q.noise]
+    first = values[0] if values else None
+    lead = tail[:first.start] if first else tail
+    if t.has("TEMPLATE_BLANK") or _BLANK.search(_gap(tail, 0, len(lead), found)):
         return [Finding("template_blank")]
-    if not v or len(gap) > MAX_GAP or re.search(r"[;]|\.\s", gap):
+    if first is None:
+        return [_before(t) or Finding("mention")]
+    gap = _gap(tail, 0, first.start, found)
+    if len(gap) > MAX_GAP:
+        return [_before(t) or Finding("mention")]
+    if first.kind == "threshold" or _BOUND.search(gap):
+        return [Finding("threshold", first.value, "%", end=t.end + first.end)]
+    if _CHANGE.search(gap):
         return [Finding("mention")]
-    number = float(v.group("num"))
-    end = t.end + (v.end() if tail == raw_tail else len(raw_tail.rstrip()))
-    if v.group("cmp"):
-        return [Finding("threshold", number, "%", end=end)]
-    value = number * 2 if v.group("raw") else number
-    if v.group("raw") and number > 50 or value > 100:
+    if first.kind == "points":  # "19 points (38%)": the percent beside it; bare points are not a percent
+        nxt = values[1] if len(values) > 1 and values[1].kind == "percent" and values[1].start - first.end < 4 \
+            else None
+        if nxt is None:
+            return [Finding("mention")]
+        values, first = values[1:], nxt
+    if first.kind not in ACCEPTED or _score(first) is None:
         return [Finding("mention")]
-    return [Finding("score", value, "%", end=end)]
-
+    chosen = first
+    table_row = "|" in t.sentence
+    for q in values[1:]:
+        if q.kind not in ACCEPTED or _score(q) is None:
+            continue
+        if table_row or _CURRENT.match(tail[q.end:]) or _LATER.search(tail[chosen.end:q.start]):
+            chosen = q
+    end = t.end + (chosen.end if tail == raw_tail[:len(tail)] else len(tail.rstrip()))
+    return [Finding("score", _score(chosen), "%", end=end)]

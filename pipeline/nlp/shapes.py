@@ -1,0 +1,120 @@
+"""The shapes a note comes in, read before the nlp: hard-wrapped prose, words hyphenated across lines,
+fax and print furniture inside a note, fill-in fields and OCR confusions.
+
+`read_shapes(text)` returns text of the same length in which a sentence wrapped over several lines is
+one line again, furniture lines are blank, a filled field `__55__` is `  55  ` and OCR damage in
+numbers and in the rules' words is mended ("6O%" -> "60%", "0swestry" -> "Oswestry", "l/10" ->
+"1/10"). Every change keeps each character where it was (or within a word of it), so offsets found in
+the result are offsets into the note as written, and evidence is shown and highlighted in the
+original text. The furniture patterns and the OCR vocabulary are data (`patterns/shapes.json`).
+"""
+from __future__ import annotations
+
+import json
+import re
+from functools import lru_cache
+from pathlib import Path
+from typing import NamedTuple
+
+from pipeline.resources import default_patterns_dir
+
+# a line that goes on: long enough to be wrapped prose, not ended by a sentence or a heading
+_WRAP_MIN = 45
+_ENDS_OPEN = re.compile(r"[A-Za-z0-9,)%'\"/-]$")
+_STARTS_CONTINUED = re.compile(r"^\s{0,3}[a-z0-9(]")
+_LIST_OR_FIELD = re.compile(r"^\s*([-*•]|\d+[.)]\s|\|)|^\s*[A-Za-z][\w /()&-]{0,40}:\s")
+_HYPHENATED = re.compile(r"([A-Za-z]{2,})-\n([a-z]{2,})")
+_FILLED = re.compile(r"_+\s*(\d[\d.]*)\s*_+")
+# OCR in numbers: O/o for 0 beside digits, l/I for 1 beside digits or in a fraction
+_OCR_ZERO = re.compile(r"(?<=\d)[Oo](?=[\d%/.]|\b)|(?<=\d[.,])[Oo]")
+_OCR_ONE = re.compile(r"(?<=\d)[lI](?=[\d%])|(?<=/)[lI](?=\d|\b)|\b[lI](?=\s?/\s?\d)|\b[lI](?=\d)")
+_WORD = re.compile(r"\b[A-Za-z0-9]*(?:[01lI]|rn)[A-Za-z0-9]*\b")
+
+
+class ShapeRules(NamedTuple):
+    furniture: tuple[re.Pattern, ...]
+    ocr_words: frozenset
+
+
+@lru_cache(maxsize=4)
+def load_shape_rules(patterns_dir: str | None = None) -> ShapeRules:
+    path = Path(patterns_dir or default_patterns_dir()) / "shapes.json"
+    if not path.is_file():
+        return ShapeRules((), frozenset())
+    data = json.loads(path.read_text(encoding="utf-8"))
+    unknown = set(data) - {"description", "furniture", "ocr_words"}
+    if unknown:
+        raise ValueError(f"{path}: unknown keys {sorted(unknown)}")
+    return ShapeRules(tuple(re.compile(p, re.I) for p in data.get("furniture", ())),
+                      frozenset(w.lower() for w in data.get("ocr_words", ())))
+
+
+def _same_length(old: str, new: str) -> str:
+    return new + " " * (len(old) - len(new)) if len(new) <= len(old) else old
+
+
+def _blank_furniture(lines: list[str], rules: ShapeRules) -> list[bool]:
+    blank = []
+    for i, line in enumerate(lines):
+        hit = bool(line.strip()) and any(p.search(line) for p in rules.furniture)
+        if hit:
+            lines[i] = " " * len(line)
+        blank.append(hit)
+    return blank
+
+
+def _join_wrapped(lines: list[str], furniture: list[bool]) -> str:
+    """Lines joined with a space where a sentence runs on, else with their line break."""
+    out = [lines[0]]
+    i = 0
+    while i < len(lines) - 1:
+        j = i + 1
+        while j < len(lines) - 1 and furniture[j]:  # a sentence may run on over a fax header or footer
+            j += 1
+        a, b = lines[i].rstrip(), lines[j]
+        # a long line that goes on, or any open line a fax header or footer cut off
+        runs_on = ((len(a) >= _WRAP_MIN or j > i + 1) and _ENDS_OPEN.search(a) and _STARTS_CONTINUED.match(b)
+                   and not _LIST_OR_FIELD.match(b) and "|" not in a)
+        sep = " " if runs_on else "\n"
+        for k in range(i + 1, j + 1):
+            out.append(sep)
+            out.append(lines[k])
+        i = j
+    return "".join(out)
+
+
+def _mend_word(m: re.Match, vocabulary: frozenset) -> str:
+    word = m.group(0)
+    low = word.lower()
+    if low in vocabulary or not any(c.isalpha() for c in word):
+        return word
+    base = low.replace("0", "o").replace("1", "l")
+    for candidate in (base, base.replace("rn", "m"), base.replace("l", "i"),
+                      "".join("l" if c == "I" else ch for c, ch in zip(word, base))):
+        if candidate in vocabulary:
+            letters = [c for c in word if c.isalpha() and c not in "lI"]  # l/I may be what OCR put for the other
+            if letters and all(c.isupper() for c in letters):
+                fixed = candidate.upper()
+            elif word[0].isupper() or word[0] == "0":
+                fixed = candidate.capitalize()
+            else:
+                fixed = candidate
+            return _same_length(word, fixed)
+    return word
+
+
+def read_shapes(text: str, patterns_dir: str | None = None) -> str:
+    """The note's text as one reads it (see the module docstring); always the same length as `text`."""
+    if not text:
+        return text
+    rules = load_shape_rules(patterns_dir)
+    s = _HYPHENATED.sub(lambda m: m.group(1) + m.group(2) + "  ", text)
+    s = _FILLED.sub(lambda m: " " * (m.start(1) - m.start()) + m.group(1) + " " * (m.end() - m.end(1)), s)
+    s = _OCR_ZERO.sub("0", s)
+    s = _OCR_ONE.sub("1", s)
+    if rules.ocr_words:
+        s = _WORD.sub(lambda m: _mend_word(m, rules.ocr_words), s)
+    lines = s.split("\n")
+    s = _join_wrapped(lines, _blank_furniture(lines, rules))
+    assert len(s) == len(text)
+    return s
