@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from pipeline.records import Finding, Target
 from pipeline.extract.registry import normalizer
-from pipeline.extract.values import gap_ok, percents, score_pairs, words_to_digits_around
+from pipeline.extract.values import Number, gap_ok, pain_change, percents, score_pairs, words_to_digits_around
+from pipeline.nlp.quantities import quantities
 
 NEAR = 30  # characters between the relief word and its number
 
@@ -23,8 +24,15 @@ def normalize_trial_relief(t: Target) -> list[Finding]:
     s, a0, a1 = t.sentence, t.start - t.sent_start, t.end - t.sent_start
     written = s
     s, a0, a1 = words_to_digits_around(s, a0, a1)  # "seventy percent relief"
+    typed = quantities(s)
+    thresholds = [Number(q.value, q.start, q.end) for q in typed if q.kind == "threshold" and q.value is not None]
+    fractions = [Number(q.value, q.start, q.end) for q in typed if q.kind == "fraction"]
+    noise = [(q.start, q.end) for q in typed if q.noise]
+    values = [n for n in percents(s) + fractions + score_pairs(s) + pain_change(s)
+              if not any(a <= n.start < b for a, b in noise)
+              and not any(th.start <= n.start < th.end for th in thresholds)]
     candidates = []
-    for n in percents(s) + score_pairs(s):
+    for n in values + thresholds:
         if n.start <= a0 < n.end or n.start < a1 <= n.end:  # the target is the number itself (a score pair)
             candidates.append((0, n))
         elif n.end <= a0 and gap_ok(s[n.end:a0], NEAR):
@@ -34,6 +42,8 @@ def normalize_trial_relief(t: Target) -> list[Finding]:
     if not candidates:
         return [Finding("mention")]
     _, n = min(candidates)
+    if n in thresholds:  # a payer's bound ("relief >= 50%", "50% or more"), not what the trial gave
+        return [Finding("threshold", n.value, "%", start=t.sent_start + n.start, end=t.sent_start + n.end)]
     if s != written:  # offsets into the converted text: keep the matched words' own span
         n = n._replace(start=a0, end=a1)
     start, end = t.sent_start + n.start, t.sent_start + n.end

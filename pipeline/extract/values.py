@@ -80,3 +80,39 @@ def score_pairs(text: str) -> list[Number]:
 def gap_ok(gap: str, limit: int) -> bool:
     """Two spans belong together when only a few words, and no other number or clause break, sit between them."""
     return len(gap) <= limit and not re.search(r"[\d;]|\.\s", gap)
+
+
+_BEFORE_CUE = re.compile(r"(?:\bbaseline|\bpre-?\s?trial|\bbefore(?:\s+the)?(?:\s+trial)?|\bprior(?:\s+to\s+the\s+trial)?|"
+                         r"\bfrom(?:\s+an?)?|\bpre-?(?:implant|procedure|op)|\binitially|\busual(?:ly)?)\W{0,12}$", re.I)
+_BEFORE_AFTER = re.compile(r"^\W{0,3}(?:pre-?\s?trial|before(?: the trial)?|at baseline|baseline|prior)\b", re.I)
+_AFTER_CUE = re.compile(r"(?:\bto(?:\s+an?)?|\bdown\s+to(?:\s+an?)?|\bnow(?:\s+an?)?|\bduring(?:\s+the\s+trial)?|"
+                        r"\btrial\s+(?:avg|average|mean)|\bwith\s+the\s+(?:trial|stimulator)|\bwhile|\bcurrently|"
+                        r"\bon\s+the\s+trial)\W{0,20}$", re.I)
+_AFTER_AFTER = re.compile(r"^\W{0,3}(?:now|during(?: the)? trial|with the (?:trial|stimulator)|on the trial|"
+                          r"while the leads)\b", re.I)
+_SCORE = re.compile(r"\b(?P<a>\d{1,2}(?:\.\d)?)(?:\s*(?:or|-|to)\s*(?P<b>\d{1,2}(?:\.\d)?))?"
+                    r"(?:\s*(?:/\s*10|out\s+of\s+10|of\s+10)\b)?(?![\d/%]|\.\d)", re.I)
+
+
+def pain_change(text: str) -> list[Number]:
+    """Relief from a before and an after pain score written apart, in any order and with words between:
+    "from 7/10 before the trial to 2/10", "baseline 8, trial average 3", "4/10 now (8/10 pre-trial)",
+    "down to a 2 or 3 from an 8" (an after range counts its worse score). Both roles must be named."""
+    before, after = [], []
+    for m in _SCORE.finditer(text):
+        a = float(m.group("a"))
+        worse = max(a, float(m.group("b"))) if m.group("b") else a
+        if not 0 <= worse <= 10:
+            continue
+        head, tail = text[max(0, m.start() - 40):m.start()], text[m.end():m.end() + 30]
+        if _BEFORE_CUE.search(head) or _BEFORE_AFTER.match(tail):
+            before.append((m, a))
+        elif _AFTER_CUE.search(head) or _AFTER_AFTER.match(tail):
+            after.append((m, worse))
+    if len(before) != 1 or len(after) != 1:
+        return []
+    (mb, b), (ma, a) = before[0], after[0]
+    if b <= 0:
+        return []
+    start, end = min(mb.start(), ma.start()), max(mb.end(), ma.end())
+    return [Number(max(round((b - a) / b * 100, 1), 0.0), start, end)]
