@@ -16,16 +16,10 @@ discrepancies.csv and the report files.
 """
 from __future__ import annotations
 
-import argparse
 import datetime as dt
-import json
 import math
-import os
 import random
-import sys
-import tempfile
 from collections import Counter
-from pathlib import Path
 from typing import Iterable, NamedTuple, Sequence
 
 import pandas as pd
