@@ -9,8 +9,10 @@ it belongs to the trial only in a note about the trial.
 """
 from __future__ import annotations
 
-from pipeline.records import Finding, Target
-from pipeline.extract.registry import normalizer
+import re
+
+from pipeline.records import Finding, Note, Target
+from pipeline.extract.registry import normalizer, note_extractor
 from pipeline.extract.values import Number, gap_ok, pain_change, percents, score_pairs, words_to_digits_around
 from pipeline.nlp.quantities import quantities
 
@@ -57,3 +59,70 @@ def _attribution(t: Target, start: int, end: int) -> str:
         nearest = min(cues, key=lambda m: min(abs(m.start - end), abs(start - m.end)))
         return "relief" if nearest.category == "SCS_TRIAL" else "other_treatment"
     return "relief" if "scs_trial" in t.note_classes else "unattributed"
+
+
+_BEFORE_LABEL = re.compile(r"\b(?:pre-?\s?trial|baseline|before(?:\s+(?:the\s+)?trial)?|pre-?implant)\b", re.I)
+_AFTER_LABEL = re.compile(r"\b(?:(?:during\s+(?:the\s+)?)?trial(?:\s*\(?\s*(?:avg|average|mean)\)?)?|during|with\s+(?:scs|stim\w*))\b",
+                          re.I)
+_PAIN_LABEL = re.compile(r"\b(?:pain|nrs|vas|nprs)\b", re.I)
+_CELL_NUMBER = re.compile(r"(?<![\d.])(\d{1,2}(?:\.\d+)?)(?:\s*/\s*10)?(?![\d.%])")
+_ROW_SPLIT = re.compile(r"\s*\|\s*|\s{2,}|\t")
+# "Baseline avg (3 days): 7.5", "Trial average (days 1-6) .... 2.5/10": a label, then its one number
+_DIARY_LINE = re.compile(r"^\s*(?P<label>[A-Za-z][^:\d]{0,40}(?:\([^)]{0,20}\))?[^:\d]{0,10})[:\s]\s*"
+                         r"(?P<n>\d{1,2}(?:\.\d+)?)(?:\s*/\s*10)?\s*$")
+
+
+def _columns(line: str) -> list[tuple[int, str]]:
+    """A table line's cells with where they start (pipes, tabs or runs of spaces divide them)."""
+    cells, at = [], 0
+    for part in _ROW_SPLIT.split(line):
+        i = line.find(part, at) if part else at
+        if part.strip():
+            cells.append((i, part.strip()))
+        at = i + len(part)
+    return cells
+
+
+@note_extractor("trial")
+def trial_tables(note: Note, note_classes: frozenset) -> list[tuple[Finding, str, int, int]]:
+    """Relief from a table or a pain diary: a header with a before column (pre-trial, baseline) and a trial
+    column, and a pain row under it; or a baseline line and a trial-average line of the same note."""
+    lines = note.text.split("\n")
+    starts, at = [], 0
+    for line in lines:
+        starts.append(at)
+        at += len(line) + 1
+    out = []
+    for i, line in enumerate(lines):  # a diary's summary lines: "Baseline avg: 7.5" then "Trial avg: 2.5"
+        b = _DIARY_LINE.match(line)
+        if not b or not _BEFORE_LABEL.search(b.group("label")) or _AFTER_LABEL.search(b.group("label")):
+            continue
+        for j in range(i + 1, min(i + 6, len(lines))):
+            a = _DIARY_LINE.match(lines[j])
+            if a and _AFTER_LABEL.search(a.group("label")) and not _BEFORE_LABEL.search(a.group("label")):
+                before, after = float(b.group("n")), float(a.group("n"))
+                if 0 < before <= 10 and after <= 10:
+                    end = starts[j] + len(lines[j])
+                    out.append((Finding("relief", max(round((before - after) / before * 100, 1), 0.0), "%",
+                                        start=starts[i], end=end), note.text[starts[i]:end], starts[i], end))
+                break
+    for i, line in enumerate(lines):
+        cells = _columns(line)
+        before = [c for c in cells if _BEFORE_LABEL.search(c[1]) and not _CELL_NUMBER.search(c[1])]
+        after = [c for c in cells if _AFTER_LABEL.search(c[1]) and not _BEFORE_LABEL.search(c[1])]
+        if not (before and after and before[0][0] < after[0][0]):
+            continue
+        for j in range(i + 1, min(i + 8, len(lines))):
+            row = lines[j]
+            if not _PAIN_LABEL.search(row.split("|")[1] if row.startswith("|") else row[:30]):
+                continue
+            nums = [(m.start(), float(m.group(1))) for m in _CELL_NUMBER.finditer(row)
+                    if m.start() >= min(before[0][0], after[0][0]) - 2]
+            if len(nums) >= 2 and 0 < nums[0][1] <= 10 and nums[1][1] <= 10:
+                b, a = nums[0][1], nums[1][1]
+                s = starts[i]
+                out.append((Finding("relief", max(round((b - a) / b * 100, 1), 0.0), "%", start=starts[j],
+                                    end=starts[j] + len(row)), note.text[s:starts[j] + len(row)], s,
+                            starts[j] + len(row)))
+            break
+    return out

@@ -82,12 +82,15 @@ def gap_ok(gap: str, limit: int) -> bool:
     return len(gap) <= limit and not re.search(r"[\d;]|\.\s", gap)
 
 
+_FILLER = r"(?:\s+(?:about|approximately|approx\.?|around|roughly|only|just|a|an))*\W{0,3}"
 _BEFORE_CUE = re.compile(r"(?:\bbaseline|\bpre-?\s?trial|\bbefore(?:\s+the)?(?:\s+trial)?|\bprior(?:\s+to\s+the\s+trial)?|"
-                         r"\bfrom(?:\s+an?)?|\bpre-?(?:implant|procedure|op)|\binitially|\busual(?:ly)?)\W{0,12}$", re.I)
-_BEFORE_AFTER = re.compile(r"^\W{0,3}(?:pre-?\s?trial|before(?: the trial)?|at baseline|baseline|prior)\b", re.I)
-_AFTER_CUE = re.compile(r"(?:\bto(?:\s+an?)?|\bdown\s+to(?:\s+an?)?|\bnow(?:\s+an?)?|\bduring(?:\s+the\s+trial)?|"
-                        r"\btrial\s+(?:avg|average|mean)|\bwith\s+the\s+(?:trial|stimulator)|\bwhile|\bcurrently|"
-                        r"\bon\s+the\s+trial)\W{0,20}$", re.I)
+                         r"\bfrom|\bpre-?(?:implant|procedure|op)|\binitially|\busual(?:ly)?|\baveraging|\bwas)"
+                         + _FILLER + r"\W{0,8}$", re.I)
+_BEFORE_AFTER = re.compile(r"^[^.;\d]{0,30}?\b(?:pre-?\s?trial|before\s+(?:the\s+)?(?:scs\s+)?trial|at\s+baseline|baseline|"
+                           r"prior\s+to\s+(?:the\s+)?trial)\b", re.I)
+_AFTER_CUE = re.compile(r"(?:\bto|\bdown\s+to|\bnow|\bduring(?:\s+the\s+trial)?|\btrial\s+(?:avg|average|mean)|"
+                        r"\bwith\s+the\s+(?:trial|stimulator)|\bwhile|\bcurrently|\bon\s+the\s+trial)"
+                        + _FILLER + r"\W{0,12}$", re.I)
 _AFTER_AFTER = re.compile(r"^\W{0,3}(?:now|during(?: the)? trial|with the (?:trial|stimulator)|on the trial|"
                           r"while the leads)\b", re.I)
 _SCORE = re.compile(r"\b(?P<a>\d{1,2}(?:\.\d)?)(?:\s*(?:or|-|to)\s*(?P<b>\d{1,2}(?:\.\d)?))?"
