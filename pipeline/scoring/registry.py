@@ -71,12 +71,24 @@ def _latest(items: Indexed) -> tuple[int, Mention]:
     return max(items, key=lambda im: (im[1].note_date, -im[1].start))
 
 
+def source_of(found: Indexed, chosen: tuple[int, Mention]) -> tuple[int, Mention]:
+    """The note a value was first written in: a summary, letter or form that restates the value of an earlier
+    note gives way to that note (its date and note id count). Followed back while the value stays the same:
+    the earliest of the run of equal values that ends with `chosen` (a different value between them ends it)."""
+    ordered = sorted(found, key=lambda im: (im[1].note_date, -im[1].start))
+    k = next(n for n, im in enumerate(ordered) if im[0] == chosen[0])
+    while k > 0 and ordered[k - 1][1].note_date < ordered[k][1].note_date \
+            and abs(ordered[k - 1][1].value - chosen[1].value) < 0.05:
+        k -= 1
+    return ordered[k]
+
+
 def latest_against(found: Indexed, minimum: float, name: str, columns) -> CriterionResult:
     """The most recent valued mention held against `minimum`; `columns(m)` gives its review columns
     (`columns(None)` the empty ones when nothing was found)."""
     if not found:
         return CriterionResult("insufficient", {**columns(None), f"{name}_status": "insufficient"}, frozenset())
-    i, m = _latest(found)
+    i, m = source_of(found, _latest(found))
     status = "met" if m.value >= minimum else "not_met"
     return CriterionResult(status, {**columns(m), f"{name}_status": status}, frozenset([i]))
 
