@@ -80,8 +80,21 @@ def _target(ent, note: Note, classes: frozenset, win: Window) -> Target:
                  for m in ent._.modifiers)
     rule = getattr(ent._, "target_rule", None)
     return Target(ent.label_, ent.text, at(ent.start_char), at(ent.end_char), sent.text, at(sent.start_char),
-                  ent._.section_category or "", mods, dict(getattr(rule, "metadata", None) or {}),
-                  note.note_date, classes)
+                  _section(ent, note, at), mods, dict(getattr(rule, "metadata", None) or {}), note.note_date, classes)
+
+
+_PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n")
+
+
+def _section(ent, note: Note, at) -> str:
+    """The entity's section; a family history ends at its paragraph's end (a flowsheet or exam value under a
+    "Family History:" line, after a blank line, is not about the family)."""
+    category = ent._.section_category or ""
+    title = getattr(ent._, "section_title", None)
+    if category in FAMILY_SECTIONS and title is not None and \
+            _PARAGRAPH_BREAK.search(note.text, at(title.end_char), at(ent.start_char)):
+        return ""
+    return category
 
 
 def _mention(note: Note, criterion: str, f: Finding, section: str, sentence: str, sent_start: int, start: int,
@@ -111,7 +124,7 @@ def mentions_from_doc(doc, note: Note, classes: frozenset, win: Window | None = 
         reg = NORMALIZERS.get(ent.label_)
         if reg is None:
             continue
-        t = _target(ent, note, classes, win)
+        t = _target(ent, shaped, classes, win)
         for f in reg.func(t):
             out.append(_mention(note, reg.criterion, f, t.section, t.sentence, t.sent_start, t.start, t.end,
                                 (m.category for m in t.modifiers), classes))

@@ -17,6 +17,9 @@ from pipeline.extract.values import Number, gap_ok, pain_change, percents, score
 from pipeline.nlp.quantities import quantities
 
 NEAR = 30  # characters between the relief word and its number
+_EARLIER = re.compile(r"\btrial\s*#\s*1\b|\btrial\s+(?:one|1)\b|\b(?:first|1st|initial|prior|previous|earlier|original|"
+                      r"failed|unsuccessful)\s+(?:\w+\s+){0,2}trial\b|\btrial\b[^.;]{0,40}\b(?:failed|unsuccessful)\b", re.I)
+_REPEAT = re.compile(r"\b(?:repeat|second|2nd|re-?trial|trial\s*#\s*2|trial\s+(?:two|2))\b", re.I)
 
 
 @normalizer("TRIAL_RELIEF", criterion="trial")
@@ -49,7 +52,10 @@ def normalize_trial_relief(t: Target) -> list[Finding]:
     if s != written:  # offsets into the converted text: keep the matched words' own span
         n = n._replace(start=a0, end=a1)
     start, end = t.sent_start + n.start, t.sent_start + n.end
-    return [Finding(_attribution(t, start, end), n.value, "%", start=min(start, t.start), end=max(end, t.end))]
+    label = _attribution(t, start, end)
+    if label == "relief" and _EARLIER.search(s) and not _REPEAT.search(s):
+        label = "earlier_trial"  # a first or failed trial, superseded when a later trial's relief is written
+    return [Finding(label, n.value, "%", start=min(start, t.start), end=max(end, t.end))]
 
 
 def _attribution(t: Target, start: int, end: int) -> str:

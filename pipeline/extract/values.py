@@ -88,11 +88,11 @@ _BEFORE_CUE = re.compile(r"(?:\bbaseline|\bpre-?\s?trial|\bbefore(?:\s+the)?(?:\
                          + _FILLER + r"\W{0,8}$", re.I)
 _BEFORE_AFTER = re.compile(r"^[^.;\d]{0,30}?\b(?:pre-?\s?trial|before\s+(?:the\s+)?(?:scs\s+)?trial|at\s+baseline|baseline|"
                            r"prior\s+to\s+(?:the\s+)?trial)\b", re.I)
-_AFTER_CUE = re.compile(r"(?:\bto|\bdown\s+to|\bnow|\bduring(?:\s+the\s+trial)?|\btrial\s+(?:avg|average|mean)|"
+_AFTER_CUE = re.compile(r"(?:->|-->|→|=>|\bto|\bdown\s+to|\bnow|\bduring(?:\s+the\s+trial)?|\btrial\s+(?:avg|average|mean)|"
                         r"\bwith\s+the\s+(?:trial|stimulator)|\bwhile|\bcurrently|\bon\s+the\s+trial)"
                         + _FILLER + r"\W{0,12}$", re.I)
-_AFTER_AFTER = re.compile(r"^\W{0,3}(?:now|during(?: the)? trial|with the (?:trial|stimulator)|on the trial|"
-                          r"while the leads)\b", re.I)
+_AFTER_AFTER = re.compile(r"^\W{0,3}(?:(?:on\s+)?(?:average\s+)?(?:during(?: the)?(?: scs)? trial|with the (?:trial|stimulator)|"
+                          r"on the trial|while the leads)|now)\b", re.I)
 _SCORE = re.compile(r"\b(?P<a>\d{1,2}(?:\.\d)?)(?:\s*(?:or|-|to)\s*(?P<b>\d{1,2}(?:\.\d)?))?"
                     r"(?:\s*(?:/\s*10|out\s+of\s+10|of\s+10)\b)?(?![\d/%]|\.\d)", re.I)
 
@@ -108,9 +108,17 @@ def pain_change(text: str) -> list[Number]:
         if not 0 <= worse <= 10:
             continue
         head, tail = text[max(0, m.start() - 40):m.start()], text[m.end():m.end() + 30]
-        if _BEFORE_CUE.search(head) or _BEFORE_AFTER.match(tail):
+        # a role named right after the score wins; else the cue nearest before it
+        if _BEFORE_AFTER.match(tail):
+            role = "before"
+        elif _AFTER_AFTER.match(tail):
+            role = "after"
+        else:
+            hb, ha = _BEFORE_CUE.search(head), _AFTER_CUE.search(head)
+            role = ("after" if ha and (not hb or ha.start() > hb.start()) else "before") if hb or ha else ""
+        if role == "before":
             before.append((m, a))
-        elif _AFTER_CUE.search(head) or _AFTER_AFTER.match(tail):
+        elif role == "after":
             after.append((m, worse))
     if len(before) != 1 or len(after) != 1:
         return []

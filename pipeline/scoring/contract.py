@@ -45,12 +45,15 @@ def score_odi(ms: Indexed, review_date: dt.date, p: dict, name: str) -> Criterio
 
 @scorer("trial_relief", Facts(
     "trial", "SCS trial", ("trial_relief_pct", "trial_note_id"),
-    {"trial_relief_pct": ("relief", " %"), "trial_note_id": NOTE}, {"trial_relief_pct": 1.0}, ("relief",), ALL_FLAGS,
+    {"trial_relief_pct": ("relief", " %"), "trial_note_id": NOTE}, {"trial_relief_pct": 1.0},
+    ("relief", "earlier_trial"), ALL_FLAGS,
     lambda p: f"pain relief \u2265 {_number(p['min_relief_pct'])} % in the most recent SCS trial, as a number"),
     min_relief_pct=50)
 def score_trial(ms: Indexed, review_date: dt.date, p: dict, name: str) -> CriterionResult:
-    found = [(i, m) for i, m in ms if m.label == "relief" and m.value is not None
-             and affirmed(m, review_date) and not m.historical]
+    usable = [(i, m) for i, m in ms if m.value is not None and affirmed(m, review_date) and not m.historical]
+    # the most recent trial: a first or failed trial counts only when no other trial's relief is written
+    found = [(i, m) for i, m in usable if m.label == "relief"] or [(i, m) for i, m in usable
+                                                                 if m.label == "earlier_trial"]
     return latest_against(found, p["min_relief_pct"], name, lambda m: {
         "trial_relief_pct": m and m.value, "trial_note_id": m and m.note_id})
 

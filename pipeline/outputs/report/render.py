@@ -45,6 +45,7 @@ LABEL_WHY = {
     "threshold": "a policy threshold or requirement, not the patient's value",
     "other_treatment": "relief attributed to another treatment (injection, ablation, block, medication)",
     "unattributed": "relief not attributed to the SCS trial",
+    "earlier_trial": "relief in a first or failed trial, superseded by a later trial",
     "mention": "mentioned without a usable value",
     "not_pt": "not physical therapy",
     "nonformal": "not formal PT (home exercise, chiropractic, massage)",
