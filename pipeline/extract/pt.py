@@ -23,6 +23,34 @@ _COMPLETED = re.compile(
 _PLAN = re.compile(r"[x×]\s*$|\bfor\s+(?:another|an?\s+additional|the\s+next)\s+$|\bper\s+$", re.I)
 WEEKS_PER_MONTH = 52 / 12
 NEAR = 25  # characters between "PT" and its duration ("8 weeks of outpatient physical therapy")
+# a date is a date of service when a visit word names it ("eval 9/16/2024", "d/c 11/11/2024", a PT CPT code)
+_SERVICE = re.compile(r"\b(?:eval\w*|initial|start\s+of\s+care|soc|first\s+visit|visits?|seen|d/c|dc'?d|discharg\w*|"
+                      r"final\s+visit|last\s+visit|re-?eval\w*|attended|tx|treatment|sessions?|dos|"
+                      r"date\s+of\s+service|97(?:16[1-4]|110|112|140|530|535|750))\b", re.I)
+_NOT_SERVICE = re.compile(r"\b(?:cancel\w*|no[- ]?shows?|missed|scheduled?|planned|plan\s+of\s+care|poc|cert\w*|"
+                          r"order\w*|referr\w*|auth\w*|video|tele\w*|virtual|expir\w*|goal\w*|due|next)\b", re.I)
+# a list of dates that are all visits: "PT visit log: 5/20/24, 6/10/24, ...", "Visits attended: ..."
+_VISIT_LIST = re.compile(r"\b(?:visit\s+log|visits?\s+attended|dates?\s+of\s+service|attended\s+(?:on|visits)|seen\s+on)\b",
+                         re.I)
+
+
+def service_dates(text: str, note_date) -> list:
+    """Dates of service written in `text`: each date a visit word names (or every date of a visit list),
+    on or before the note's date, and not a cancelled, missed, planned, certified or video visit."""
+    listed = bool(_VISIT_LIST.search(text))
+    out = []
+    for d in find_dates(text, note_date):
+        if d.precision != "day" or d.date > note_date:
+            continue
+        line_start = text.rfind("\n", 0, d.start) + 1
+        line_end = text.find("\n", d.end)
+        line_end = len(text) if line_end < 0 else line_end
+        before, after = text[max(line_start, d.start - 30):d.start], text[d.end:min(line_end, d.end + 25)]
+        if _NOT_SERVICE.search(before[-18:]) or _NOT_SERVICE.search(after):
+            continue
+        if listed or _SERVICE.search(before) or _SERVICE.search(after[:15]):
+            out.append(d)
+    return out
 
 
 def _time_reference(t: Target):
@@ -41,6 +69,10 @@ def normalize_pt(t: Target) -> list[Finding]:
     if ranges:
         return [Finding("service_range", round((r.last - r.first).days / 7, 1), "weeks", r.first, r.last,
                         t.sent_start + r.start, t.sent_start + r.end) for r in ranges]
+    visits = service_dates(written, t.note_date)
+    if visits:
+        return [Finding("pt_visit", None, "", d.date, start=t.sent_start + d.start, end=t.sent_start + d.end)
+                for d in visits]
     if _COMPLETED.search(s):
         for m in _DURATION.finditer(s):
             gap = s[m.end():a0] if m.end() <= a0 else s[a1:m.start()] if m.start() >= a1 else ","

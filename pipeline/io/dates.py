@@ -26,6 +26,8 @@ _DAY_PATTERNS = [
     re.compile(r"(?<![\d/.])(\d{1,2})([/-])(\d{1,2})\2(\d{4}|\d{2})(?![\d/])"),
     re.compile(rf"\b{MONTHS}\.?\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{4}}\b", re.I),
     re.compile(rf"\b\d{{1,2}}\s+{MONTHS}\.?,?\s+\d{{4}}\b", re.I),
+    re.compile(rf"\b\d{{1,2}}-{MONTHS}-(?:\d{{4}}|\d{{2}})\b", re.I),  # 12-Sep-2024
+    re.compile(r"(?<![\d.])(\d{1,2})\.(\d{1,2})\.(\d{4})(?![\d.])"),  # 09.16.2024
 ]
 _MONTH_PATTERNS = [
     re.compile(r"(?<![\d/.])(\d{1,2})/(\d{4})(?![\d/])"),
@@ -166,11 +168,52 @@ class DateRange(NamedTuple):
     last: dt.date
 
 
+_MONTH_DAY = rf"({MONTHS})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?"
+# "Feb 3 - Mar 28, 2025" (the year written once, at the end); "April 7th to June 2nd" (no year)
+_SHORT_RANGE = re.compile(rf"\b{_MONTH_DAY}\s*(?:-{{1,2}}|–|—|to|through|thru|until)\s*{_MONTH_DAY}(?:,?\s+(\d{{4}}))?\b",
+                          re.I)
+
+
+def _month_day(month: str, day: str, year: int) -> dt.date | None:
+    try:
+        return dt.date(year, du_parser.parse(month[:3] + " 1 2000").month, int(day))
+    except ValueError:
+        return None
+
+
+def _short_ranges(text: str, ref: dt.date | None, taken: list[DateRange]) -> list[DateRange]:
+    out = []
+    for m in _SHORT_RANGE.finditer(text):
+        if any(not (m.end() <= r.start or m.start() >= r.end) for r in taken):
+            continue
+        if m.group(5):
+            year = int(m.group(5))
+        elif ref is not None:
+            year = ref.year
+        else:
+            continue
+        last = _month_day(m.group(3), m.group(4), year)
+        if last is None:
+            continue
+        if not m.group(5) and ref is not None and last > ref:  # no year: the latest such span up to the note
+            last = _month_day(m.group(3), m.group(4), year - 1)
+            if last is None:
+                continue
+        first = _month_day(m.group(1), m.group(2), last.year)
+        if first is not None and first > last:
+            first = _month_day(m.group(1), m.group(2), last.year - 1)
+        if first is not None and first <= last:
+            out.append(DateRange(m.start(), m.end(), first, last))
+    return out
+
+
 def find_date_ranges(text: str, ref: dt.date | None = None) -> list[DateRange]:
-    """Spans of service written as two full dates: "01/06/2025-02/27/2025", "9/9/24 through 11/15/24"."""
+    """Spans of service written as two dates: "01/06/2025-02/27/2025", "9/9/24 through 11/15/24",
+    "Feb 3 - Mar 28, 2025", and with the note's date for the year, "April 7th to June 2nd"."""
     days = [d for d in find_dates(text, ref) if d.precision == "day"]
     ranges = []
     for a, b in zip(days, days[1:]):
         if _RANGE_GAP.match(text[a.end:b.start]) and a.date <= b.date:
             ranges.append(DateRange(a.start, b.end, a.date, b.date))
-    return ranges
+    ranges += _short_ranges(text, ref, ranges)
+    return sorted(ranges)
