@@ -27,6 +27,9 @@ FLAG_CATEGORIES = {
     "family": ("FAMILY",),
 }
 FAMILY_SECTIONS = {"family_history"}
+# "Policy MV-212: ODI of 21% or greater; ...", "Payer criteria: ...", "Plan requires: ...", "Criteria per ...:"
+_REQUIREMENT_LIST = re.compile(r"^\W*(?:[\w/-]+\s+){0,3}(?:criteria|requirements?|requires|policy(?:\s+[\w-]*\d[\w-]*)?)"
+                               r"(?:\s+(?:per|of|for)\s+[^:]{0,60})?\s*:", re.I)
 
 
 @lru_cache(maxsize=4)
@@ -102,6 +105,8 @@ def _mention(note: Note, criterion: str, f: Finding, section: str, sentence: str
     """The evidence row; its sentence is the note's text as written (the normalizers read it as shaped)."""
     sentence = note.text[sent_start:sent_start + len(sentence)]
     cats = set(modifiers)
+    if _REQUIREMENT_LIST.match(sentence):
+        cats.add("REQUIREMENT")  # a policy's or form's list of criteria: nothing in it is the patient's
     flags = {k: any(c in cats for c in v) for k, v in FLAG_CATEGORIES.items()}
     flags["family"] = flags["family"] or section in FAMILY_SECTIONS
     return Mention(note.patient_id, note.note_id, note.note_date, section, criterion, f.label, f.value, f.unit,

@@ -20,7 +20,7 @@ from pipeline.resources import default_patterns_dir
 
 # a line that goes on: long enough to be wrapped prose, not ended by a sentence or a heading
 _WRAP_MIN = 45
-_ENDS_OPEN = re.compile(r"[A-Za-z0-9,)%'\"/-]$")
+_ENDS_OPEN = re.compile(r"[A-Za-z0-9,;)%'\"/-]$")
 _STARTS_CONTINUED = re.compile(r"^\s{0,3}[a-z0-9(]")
 _LIST_OR_FIELD = re.compile(r"^\s*([-*•]|\d+[.)]\s|\|)|^\s*[A-Za-z][\w /()&-]{0,40}:\s")
 _HYPHENATED = re.compile(r"([A-Za-z]{2,})-\n([a-z]{2,})")
