@@ -99,3 +99,9 @@ def normalize_odi(t: Target) -> list[Finding]:
             chosen = q
     end = t.end + (chosen.end if tail == raw_tail[:len(tail)] else len(tail.rstrip()))
     return [Finding("score", _score(chosen), "%", end=end)]
+
+
+@normalizer("ODI_DISTRACTOR", criterion="odi")
+def normalize_other_instrument(t: Target) -> list[Finding]:
+    """The Neck (or Pain) Disability Index: another instrument, never the ODI."""
+    return [Finding("not_odi")]

@@ -19,6 +19,11 @@ from pipeline.nlp.quantities import quantities
 NEAR = 30  # characters between the relief word and its number
 _EARLIER = re.compile(r"\btrial\s*#\s*1\b|\btrial\s+(?:one|1)\b|\b(?:first|1st|initial|prior|previous|earlier|original|"
                       r"failed|unsuccessful)\s+(?:\w+\s+){0,2}trial\b|\btrial\b[^.;]{0,40}\b(?:failed|unsuccessful)\b", re.I)
+_NOT_SCS_TRIAL = re.compile(r"\b(?:DRG|dorsal\s+root\s+ganglion|peripheral\s+nerve\s+stim\w*|PNS|PNfS)\b", re.I)
+_SCS = re.compile(r"\b(?:SCS|spinal\s+cord|dorsal[\s-]+column)\b", re.I)
+_FUNCTION_GAIN = re.compile(r"\b(?:walk\w*|ambulat\w*|distance|sleep\w*|sitting|standing|activit\w*|function\w*|mobility|"
+                            r"endurance|opioids?|medications?|meds|analgesics?|morphine|usage|use|steps)\s+(?:\w+\s+){0,2}$",
+                            re.I)
 _REPEAT = re.compile(r"\b(?:repeat|second|2nd|re-?trial|trial\s*#\s*2|trial\s+(?:two|2))\b", re.I)
 
 
@@ -53,6 +58,10 @@ def normalize_trial_relief(t: Target) -> list[Finding]:
         n = n._replace(start=a0, end=a1)
     start, end = t.sent_start + n.start, t.sent_start + n.end
     label = _attribution(t, start, end)
+    if label == "relief" and _NOT_SCS_TRIAL.search(s) and not _SCS.search(s):
+        label = "other_treatment"  # a dorsal root ganglion or peripheral nerve stimulator trial is not an SCS trial
+    if _FUNCTION_GAIN.search(s[max(0, min(n.start, a0) - 40):min(n.start, a0)]):
+        label = "function_gain"  # "walking improved ~50%", "opioid use down 50%": not pain relief
     if label == "relief" and _EARLIER.search(s) and not _REPEAT.search(s):
         label = "earlier_trial"  # a first or failed trial, superseded when a later trial's relief is written
     return [Finding(label, n.value, "%", start=min(start, t.start), end=max(end, t.end))]

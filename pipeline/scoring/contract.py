@@ -21,6 +21,12 @@ PSYCH_CLEARANCE = ("cleared", "not_cleared", "pending", "none_found")
 
 NOTE = ("note", "")
 
+def sources_first(found: Indexed) -> Indexed:
+    """The values written in visit notes when there are any: a letter, request form or summary restates them
+    (note class `restatement`) and never wins over its source, also when it copies the value wrongly."""
+    return [(i, m) for i, m in found if "restatement" not in m.note_classes] or found
+
+
 @scorer("indication", Facts(
     "indication", "Indication", counts=("syndrome", "surgery_with_pain"), excluded_by=NOT_AFFIRMED,
     requirement=lambda p: "FBSS / post-laminectomy syndrome, or spine surgery with persistent pain, documented"))
@@ -38,7 +44,8 @@ def score_indication(ms: Indexed, review_date: dt.date, p: dict, name: str) -> C
     ("score",), NOT_AFFIRMED,
     lambda p: f"ODI \u2265 {_number(p['min_score'])} %, the most recent on or before the review date"), min_score=21)
 def score_odi(ms: Indexed, review_date: dt.date, p: dict, name: str) -> CriterionResult:
-    found = [(i, m) for i, m in ms if m.label == "score" and m.value is not None and affirmed(m, review_date)]
+    found = sources_first([(i, m) for i, m in ms if m.label == "score" and m.value is not None
+                           and affirmed(m, review_date)])
     return latest_against(found, p["min_score"], name, lambda m: {
         "odi_score": m and m.value, "odi_date": m and m.note_date, "odi_note_id": m and m.note_id})
 
@@ -54,7 +61,7 @@ def score_trial(ms: Indexed, review_date: dt.date, p: dict, name: str) -> Criter
     # the most recent trial: a first or failed trial counts only when no other trial's relief is written
     found = [(i, m) for i, m in usable if m.label == "relief"] or [(i, m) for i, m in usable
                                                                  if m.label == "earlier_trial"]
-    return latest_against(found, p["min_relief_pct"], name, lambda m: {
+    return latest_against(sources_first(found), p["min_relief_pct"], name, lambda m: {
         "trial_relief_pct": m and m.value, "trial_note_id": m and m.note_id})
 
 
