@@ -103,7 +103,10 @@ def _section(ent, note: Note, at) -> str:
 def _mention(note: Note, criterion: str, f: Finding, section: str, sentence: str, sent_start: int, start: int,
              end: int, modifiers: Iterable[str] = (), classes: frozenset = frozenset()) -> Mention:
     """The evidence row; its sentence is the note's text as written (the normalizers read it as shaped)."""
-    sentence = note.text[sent_start:sent_start + len(sentence)]
+    lead = len(sentence) - len(sentence.lstrip())
+    sent_start += lead
+    # the same span of the note as written (the sentence as the nlp read it may end with a window's join)
+    sentence = note.text[sent_start:sent_start + len(sentence.strip())]
     cats = set(modifiers)
     if _REQUIREMENT_LIST.match(sentence):
         cats.add("REQUIREMENT")  # a policy's or form's list of criteria: nothing in it is the patient's
@@ -112,7 +115,7 @@ def _mention(note: Note, criterion: str, f: Finding, section: str, sentence: str
     return Mention(note.patient_id, note.note_id, note.note_date, section, criterion, f.label, f.value, f.unit,
                    f.date, f.date_end, flags["negated"], flags["hypothetical"], flags["historical"],
                    flags["family"], start if f.start is None else f.start, end if f.end is None else f.end,
-                   sentence.strip(), sent_start + len(sentence) - len(sentence.lstrip()), classes)
+                   sentence, sent_start, classes)
 
 
 def mentions_from_doc(doc, note: Note, classes: frozenset, win: Window | None = None,

@@ -19,7 +19,7 @@ from pipeline.nlp.quantities import Quantity, quantities
 from pipeline.records import Finding, Target
 
 _BLANK = re.compile(r"_{2,}|\[\s*\]|\*{2,}|(?<![\w-])--(?![\w-])")
-_CLAUSE_END = re.compile(r";|\.\s|\n")
+_CLAUSE_END = re.compile(r";|\.(?:\s|$)|\n")
 # comparators that make the number a bound someone set, not the patient's score
 _BOUND = re.compile(r"(?:[<>]\s*=?|[≤≥]|\b(?:at least|greater than|less than|below|above|over|under|exceed\w*|"
                     r"goal|target|cut-?off|threshold|criteri\w*|requir\w*)\b)[^\d]{0,12}$", re.I)
@@ -64,9 +64,9 @@ def _before(t: Target) -> Finding | None:
 def normalize_odi(t: Target) -> list[Finding]:
     tail_start = t.end - t.sent_start
     raw_tail = t.sentence[tail_start:tail_start + 160]
+    raw_clause = _CLAUSE_END.search(raw_tail)
+    raw_tail = raw_tail[:raw_clause.start()] if raw_clause else raw_tail
     tail = words_to_digits(raw_tail)
-    clause = _CLAUSE_END.search(tail)
-    tail = tail[:clause.start()] if clause else tail
     found = quantities(tail)
     values = [q for q in found if not q.noise]
     first = values[0] if values else None
@@ -97,7 +97,7 @@ def normalize_odi(t: Target) -> list[Finding]:
             continue
         if table_row or _CURRENT.match(tail[q.end:]) or _LATER.search(tail[chosen.end:q.start]):
             chosen = q
-    end = t.end + (chosen.end if tail == raw_tail[:len(tail)] else len(tail.rstrip()))
+    end = t.end + (chosen.end if tail == raw_tail else len(raw_tail.rstrip()))
     return [Finding("score", _score(chosen), "%", end=end)]
 
 
