@@ -87,8 +87,21 @@ def normalize_pt(t: Target) -> list[Finding]:
     return [Finding("mention", date=_time_reference(t))]
 
 
+# a non-formal therapy counts only as the patient's therapy: named with the back, legs, pain or a course of care,
+# and not an incidental word (a delivery's fundal massage, a gym where he plays, "better with massage and heat")
+_THERAPY_CONTEXT = re.compile(r"\b(?:back|lumbar|spine|spinal|neck|legs?|sciatica|radicul\w*|therapy|therapist|treatments?|"
+                              r"treated|care|adjustments?|manipulations?|sessions?|visits?|programs?|tried|trial|failed|"
+                              r"courses?|instructed|prescribed|chiro\w*|HEP|exercises?)\b", re.I)
+_INCIDENTAL = re.compile(r"\b(?:fundal|uterine|uterus|bimanual|placenta\w*|deliver\w*|postpartum|nasolacrimal|digital|"
+                         r"carotid|prostat\w*|breast|eyes?|eyelids?|scalp|gums?|compress\w*|basketball|football|soccer|"
+                         r"plays?|playing|pounds|lbs|weight|better\s+with|alleviat\w*|relieved\s+by|helps?\s+with|"
+                         r"improves?\s+with|worse\s+with|used\s+to)\b", re.I)
+
+
 @normalizer("PT_NONFORMAL", criterion="pt")
 def normalize_nonformal(t: Target) -> list[Finding]:
+    if _INCIDENTAL.search(t.sentence) or not _THERAPY_CONTEXT.search(t.sentence):
+        return [Finding("not_pt")]
     return [Finding("nonformal", date=_time_reference(t) or t.note_date)]
 
 
