@@ -32,6 +32,14 @@ class Row(NamedTuple):
     comment: str = ""
 
 
+KNOWN_MISSES = "known_misses.csv"
+
+
+def matrix_files(folder: str | Path) -> list[Path]:
+    """The matrix CSVs of a folder (every CSV but the list of known misses)."""
+    return sorted(p for p in Path(folder).glob("*.csv") if p.name != KNOWN_MISSES)
+
+
 def read_matrix(paths: Iterable[str | Path]) -> list[Row]:
     rows = []
     for path in paths:

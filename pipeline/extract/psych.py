@@ -10,11 +10,17 @@ evaluation is `pending`. An outcome that refers to an earlier dated evaluation
 """
 from __future__ import annotations
 
+import re
+
 from pipeline.io.dates import find_dates
 from pipeline.records import Finding, Target
 from pipeline.extract.registry import normalizer
 
 PLANNED = ("PLANNED", "HYPOTHETICAL", "REQUIREMENT")
+# a clearance on a condition (sessions of CBT, sobriety) is pending until a later note records it met
+_CONDITIONAL = re.compile(r"\b(?:conditional(?:ly)?|contingent|provided\s+that|on\s+condition|once\s+(?:she|he|they|the\s+"
+                          r"patient|pt)\b|pending\s+(?:completion|\d+|six|eight|ten|cbt|sobriety)|after\s+completion)\b",
+                          re.I)
 
 
 def _evaluation_date(t: Target):
@@ -42,4 +48,8 @@ def normalize_psych_outcome(t: Target) -> list[Finding]:
     if t.has(*PLANNED):
         return [Finding("pending", date=t.note_date)]
     clears = (t.metadata.get("polarity") == "clear") != negated
+    if t.metadata.get("dated") == "note":  # a clearance withdrawn or rescinded: the new outcome is the note's
+        return [Finding("cleared" if clears else "not_cleared", date=t.note_date)]
+    if clears and _CONDITIONAL.search(t.sentence):
+        return [Finding("conditional", date=_evaluation_date(t))]
     return [Finding("cleared" if clears else "not_cleared", date=_evaluation_date(t))]

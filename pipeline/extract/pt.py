@@ -59,9 +59,16 @@ def _time_reference(t: Target):
     return found[0].date if found else None
 
 
+# PT given by video is not in-person PT: a course or a visit named with these words is telehealth
+_TELEHEALTH = re.compile(r"\b(?:video|telehealth|tele-?(?:pt|rehab\w*|therapy|visits?|medicine)|virtual|remote|zoom|"
+                         r"e-?visits?)\b", re.I)
+
+
 @normalizer("PT", criterion="pt")
 def normalize_pt(t: Target) -> list[Finding]:
     s = t.sentence
+    if _TELEHEALTH.search(s) and not re.search(r"\bin[- ](?:person|clinic)\b", s, re.I):
+        return [Finding("telehealth", date=_time_reference(t) or t.note_date)]
     ranges = find_date_ranges(s, t.note_date)
     a0, a1 = t.start - t.sent_start, t.end - t.sent_start
     written = s
@@ -113,8 +120,9 @@ def normalize_distractor(t: Target) -> list[Finding]:
 @note_extractor("pt")
 def pt_visit_dates(note: Note, note_classes: frozenset) -> list[tuple[Finding, str, int, int]]:
     """A PT visit note is itself a date of service; a span of care written in it counts too."""
-    if "pt_visit" not in note_classes:
-        return []
+    if "pt_visit" not in note_classes or _TELEHEALTH.search(note.note_type or "") or \
+            _TELEHEALTH.search(note.text[:200]):
+        return []  # a video visit is not a date of in-person service
     header_end = note.text.find("\n") if "\n" in note.text else len(note.text)
     ranges = find_date_ranges(note.text, note.note_date)
     # a summary that states its dates of service was written after them: its own date is not one

@@ -1,5 +1,5 @@
 """The shapes a note comes in, read before the nlp: hard-wrapped prose, words hyphenated across lines,
-fax and print furniture inside a note, fill-in fields, dotted leaders, `key=value` and OCR confusions.
+fax and print furniture inside a note, fill-in fields, unchecked boxes' options, dotted leaders, `key=value` and OCR confusions.
 
 `read_shapes(text)` returns text of the same length in which a sentence wrapped over several lines is
 one line again, furniture lines are blank, a filled field `__55__` is `  55  ` and OCR damage in
@@ -26,6 +26,8 @@ _LIST_OR_FIELD = re.compile(r"^\s*([-*•]|\d+[.)]\s|\|)|^\s*[A-Za-z][\w /()&-]{
 _HYPHENATED = re.compile(r"([A-Za-z]{2,})-\n([a-z]{2,})")
 _FILLED = re.compile(r"_+\s*(\d[\d.]*)\s*_+")
 _LEADER = re.compile(r"\.{3,}|…+")  # dotted leaders ("ODI ....... 42 %") and ellipses: not sentence ends
+# an unchecked box's option is not what the form says: "☐ Not cleared", "[ ] SCS", "[ ] Yes"
+_UNCHECKED = re.compile(r"(?:☐|□|\[\s\])[ \t]*([^\[\]☐☒☑□■\n|]*?)(?=\s*(?:☐|☒|☑|□|■|\[[ xX✓✔*]?\]|\||\n|$))")
 _KEY_EQUALS = re.compile(r"(?<=[A-Za-z)])=(?=\s*[\d<>])")  # "ODI=38%" reads as "ODI 38%"
 # OCR in numbers: O/o for 0 beside digits, l/I for 1 beside digits or in a fraction
 _OCR_ZERO = re.compile(r"(?<=\d)[Oo](?=[\d%/.]|\b)|(?<=\d[.,])[Oo]")
@@ -113,6 +115,7 @@ def read_shapes(text: str, patterns_dir: str | None = None) -> str:
     s = _HYPHENATED.sub(lambda m: m.group(1) + m.group(2) + "  ", text)
     s = _FILLED.sub(lambda m: " " * (m.start(1) - m.start()) + m.group(1) + " " * (m.end() - m.end(1)), s)
     s = _LEADER.sub(lambda m: " " * len(m.group(0)), s)
+    s = _UNCHECKED.sub(lambda m: m.group(0)[:m.start(1) - m.start()] + " " * len(m.group(1)), s)
     s = _KEY_EQUALS.sub(" ", s)
     s = _OCR_ZERO.sub("0", s)
     s = _OCR_ONE.sub("1", s)

@@ -71,7 +71,7 @@ FORMAL_PT = ("pt_visit", "service_range", "stated_duration")
 @scorer("physical_therapy", Facts(
     "pt", "Physical therapy", ("pt_weeks", "pt_first_date", "pt_last_date"),
     {"pt_weeks": ("weeks", " weeks"), "pt_first_date": ("first date", ""), "pt_last_date": ("last date", "")},
-    {"pt_weeks": 1.0}, (*FORMAL_PT, "mention", "nonformal"), NOT_AFFIRMED,
+    {"pt_weeks": 1.0}, (*FORMAL_PT, "mention", "nonformal", "telehealth"), NOT_AFFIRMED,
     lambda p: (f"\u2265 {_number(p['min_weeks'])} weeks of formal in-person PT within "
                f"{_number(p['window_months'])} months before the review date")), min_weeks=6, window_months=12)
 def score_pt(ms: Indexed, review_date: dt.date, p: dict, name: str) -> CriterionResult:
@@ -100,7 +100,7 @@ def score_pt(ms: Indexed, review_date: dt.date, p: dict, name: str) -> Criterion
         return CriterionResult(status, {**empty, "pt_weeks": m.value, f"{name}_status": status}, frozenset([i]))
     older = [(i, m) for i, m in formal if m.date is not None and m.date < window_start
              and (m.label in FORMAL_PT or m.label == "mention")]
-    nonformal = [(i, m) for i, m in ms if m.label == "nonformal" and affirmed(m, review_date)]
+    nonformal = [(i, m) for i, m in ms if m.label in ("nonformal", "telehealth") and affirmed(m, review_date)]
     if older or nonformal:
         return CriterionResult("not_met", {**empty, f"{name}_status": "not_met"},
                                frozenset(i for i, _ in older + nonformal))
@@ -109,15 +109,18 @@ def score_pt(ms: Indexed, review_date: dt.date, p: dict, name: str) -> Criterion
 
 @scorer("psych_clearance", Facts(
     "psych", "Psych clearance", ("psych_clearance", "psych_note_id"),
-    {"psych_clearance": ("clearance", ""), "psych_note_id": NOTE}, {}, ("cleared", "not_cleared", "pending"),
+    {"psych_clearance": ("clearance", ""), "psych_note_id": NOTE}, {}, ("cleared", "not_cleared", "conditional", "pending"),
     ("family",), lambda p: "psychological evaluation for SCS with clearance"))
 def score_psych(ms: Indexed, review_date: dt.date, p: dict, name: str) -> CriterionResult:
     usable = [(i, m) for i, m in ms if not m.family and m.note_date <= review_date]
-    outcomes = [(i, m) for i, m in usable if m.label in ("cleared", "not_cleared")]
+    outcomes = [(i, m) for i, m in usable if m.label in ("cleared", "not_cleared", "conditional")]
     if outcomes:
         # the most recent evaluation; its own note wins over a later note that points back to it
         i, m = max(outcomes, key=lambda im: (im[1].date or im[1].note_date, "psych_eval" in im[1].note_classes,
                                              -im[1].note_date.toordinal(), im[1].start))
+        if m.label == "conditional":  # cleared once a condition is met that no later note documents: pending
+            return CriterionResult("insufficient", {"psych_clearance": "pending", "psych_note_id": m.note_id,
+                                                    f"{name}_status": "insufficient"}, frozenset([i]))
         status = "met" if m.label == "cleared" else "not_met"
         return CriterionResult(status, {"psych_clearance": m.label, "psych_note_id": m.note_id,
                                         f"{name}_status": status}, frozenset([i]))
