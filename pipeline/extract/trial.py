@@ -36,7 +36,9 @@ def normalize_trial_relief(t: Target) -> list[Finding]:
     s, a0, a1 = words_to_digits_around(s, a0, a1)  # "seventy percent relief"
     typed = quantities(s)
     thresholds = [Number(q.value, q.start, q.end) for q in typed if q.kind == "threshold" and q.value is not None]
-    fractions = [Number(q.value, q.start, q.end) for q in typed if q.kind == "fraction"]
+    # fractions as written ("three quarters" would become "3 quarters" once number words are digits)
+    fractions = [Number(q.value, a0, a1) if s != written else Number(q.value, q.start, q.end)
+                 for q in quantities(written) if q.kind == "fraction"]
     noise = [(q.start, q.end) for q in typed if q.noise]
     values = [n for n in percents(s) + fractions + score_pairs(s) + pain_change(s)
               if not any(a <= n.start < b for a, b in noise)
@@ -98,6 +100,40 @@ def _columns(line: str) -> list[tuple[int, str]]:
     return cells
 
 
+_PHASE_BEFORE = re.compile(r"\b(?:before(?:\s+(?:the\s+)?trial)?|baseline|pre-?\s?trial)\b", re.I)
+_PHASE_TRIAL = re.compile(r"\b(?:during(?:\s+(?:the\s+)?trial)?|trial|with\s+stim\w*)\b", re.I)
+_DATED_SCORE = re.compile(r"\b\d{1,2}/\d{1,2}(?:/\d{2,4})?\s*:\s*(\d{1,2}(?:\.\d)?)\b")
+_AFTER_LABEL_SCORE = re.compile(r"^[\s|:,-]*(\d{1,2}(?:\.\d)?)(?![\d/.])")
+
+
+def _diary(lines: list[str]) -> tuple[float, float, int, int] | None:
+    """A pain diary's baseline and trial averages, with the lines they span: one row per day with its phase
+    ("6/26  before trial  6", "05/01/25 | trial | 3"), or a phase label with its dated scores
+    ("BEFORE TRIAL: 4/7: 8  4/8: 7 ...")."""
+    before, during, rows = [], [], []
+    for k, line in enumerate(lines):
+        phase = _PHASE_BEFORE.search(line)
+        target = before
+        if phase is None:
+            phase, target = _PHASE_TRIAL.search(line), during
+        if phase is None:
+            continue
+        dated = [float(x) for x in _DATED_SCORE.findall(line[phase.end():])]
+        if len(dated) >= 2:
+            values = dated
+        else:
+            m = _AFTER_LABEL_SCORE.match(line[phase.end():])
+            values = [float(m.group(1))] if m else []
+        values = [v for v in values if 0 <= v <= 10]
+        if values:
+            target.extend(values)
+            rows.append(k)
+    if len(before) + len(during) < 3 or not before or not during:
+        return None
+    b, a = sum(before) / len(before), sum(during) / len(during)
+    return (b, a, rows[0], rows[-1]) if b > 0 else None
+
+
 @note_extractor("trial")
 def trial_tables(note: Note, note_classes: frozenset) -> list[tuple[Finding, str, int, int]]:
     """Relief from a table or a pain diary: a header with a before column (pre-trial, baseline) and a trial
@@ -108,6 +144,12 @@ def trial_tables(note: Note, note_classes: frozenset) -> list[tuple[Finding, str
         starts.append(at)
         at += len(line) + 1
     out = []
+    diary = _diary(lines) if re.search(r"\b(?:diary|log|daily)\b", note.text[:300] + (note.note_type or ""), re.I) else None
+    if diary:
+        b, a, first, last = diary
+        end = starts[last] + len(lines[last])
+        out.append((Finding("relief", max(round((b - a) / b * 100, 1), 0.0), "%", start=starts[first], end=end),
+                    note.text[starts[first]:end], starts[first], end))
     for i, line in enumerate(lines):  # a diary's summary lines: "Baseline avg: 7.5" then "Trial avg: 2.5"
         b = _DIARY_LINE.match(line)
         if not b or not _BEFORE_LABEL.search(b.group("label")) or _AFTER_LABEL.search(b.group("label")):

@@ -97,6 +97,20 @@ _SCORE = re.compile(r"\b(?P<a>\d{1,2}(?:\.\d)?)(?:\s*(?:or|-|to)\s*(?P<b>\d{1,2}
                     r"(?:\s*(?:/\s*10|out\s+of\s+10|of\s+10)\b)?(?![\d/%]|\.\d)", re.I)
 
 
+# the same cues anywhere in the score's clause ("before the trial his pain sat at 8/10")
+_BEFORE_IN_CLAUSE = re.compile(r"\bbaseline|\bpre-?\s?trial|\bbefore(?:\s+the)?\s+(?:scs\s+)?trial|\bprior\s+to\s+the\s+trial|"
+                               r"\bfrom\b|\binitially|\busual(?:ly)?|\baveraging|\bbefore\b", re.I)
+_AFTER_IN_CLAUSE = re.compile(r"->|-->|→|=>|\bdown\s+to|\bto\b|\bnow\b|\bduring\b|\btrial\s+(?:avg|average|mean)|"
+                              r"\bwith\s+the\s+(?:trial|stimulator)|\bwhile\b|\bcurrently|\bon\s+the\s+trial", re.I)
+
+
+def _last(pattern: re.Pattern, text: str):
+    found = None
+    for found in pattern.finditer(text):
+        pass
+    return found
+
+
 def pain_change(text: str) -> list[Number]:
     """Relief from a before and an after pain score written apart, in any order and with words between:
     "from 7/10 before the trial to 2/10", "baseline 8, trial average 3", "4/10 now (8/10 pre-trial)",
@@ -107,14 +121,15 @@ def pain_change(text: str) -> list[Number]:
         worse = max(a, float(m.group("b"))) if m.group("b") else a
         if not 0 <= worse <= 10:
             continue
-        head, tail = text[max(0, m.start() - 40):m.start()], text[m.end():m.end() + 30]
+        head, tail = text[max(0, m.start() - 60):m.start()], text[m.end():m.end() + 30]
+        head = re.split(r"[;.]\s|\d(?![\d/])", head)[-1]  # the cues of this score's own clause, after any other number
         # a role named right after the score wins; else the cue nearest before it
         if _BEFORE_AFTER.match(tail):
             role = "before"
         elif _AFTER_AFTER.match(tail):
             role = "after"
         else:
-            hb, ha = _BEFORE_CUE.search(head), _AFTER_CUE.search(head)
+            hb, ha = _last(_BEFORE_IN_CLAUSE, head), _last(_AFTER_IN_CLAUSE, head)
             role = ("after" if ha and (not hb or ha.start() > hb.start()) else "before") if hb or ha else ""
         if role == "before":
             before.append((m, a))

@@ -21,7 +21,12 @@ from pipeline.resources import default_patterns_dir
 # a line that goes on: long enough to be wrapped prose, not ended by a sentence or a heading
 _WRAP_MIN = 45
 _ENDS_OPEN = re.compile(r"[A-Za-z0-9,;)%'\"/-]$")
-_STARTS_CONTINUED = re.compile(r"^\s{0,3}[a-z0-9(]")
+_STARTS_CONTINUED = re.compile(r"^\s{0,3}[a-z(]")
+# a line that starts with a number goes on from the line before only after a word that needs one
+# ("... came down to a\n3/10"); else it is a row of a log or a list
+_STARTS_NUMBER = re.compile(r"^\s{0,3}\d")
+_NEEDS_MORE = re.compile(r"\b(?:to|of|at|was|were|a|an|from|on|and|or|by|with|about|approximately|approx|is|are|"
+                         r"scored|score|around|the|than|over|under|for|in|roughly|nearly|reported|reports)$", re.I)
 _LIST_OR_FIELD = re.compile(r"^\s*([-*•]|\d+[.)]\s|\|)|^\s*[A-Za-z][\w /()&-]{0,40}:\s")
 _HYPHENATED = re.compile(r"([A-Za-z]{2,})-\n([a-z]{2,})")
 _FILLED = re.compile(r"_+\s*(\d[\d.]*)\s*_+")
@@ -77,7 +82,8 @@ def _join_wrapped(lines: list[str], furniture: list[bool]) -> str:
             j += 1
         a, b = lines[i].rstrip(), lines[j]
         # a long line that goes on, or any open line a fax header or footer cut off
-        runs_on = ((len(a) >= _WRAP_MIN or j > i + 1) and _ENDS_OPEN.search(a) and _STARTS_CONTINUED.match(b)
+        starts_on = _STARTS_CONTINUED.match(b) or (_STARTS_NUMBER.match(b) and _NEEDS_MORE.search(a))
+        runs_on = ((len(a) >= _WRAP_MIN or j > i + 1) and _ENDS_OPEN.search(a) and starts_on
                    and not _LIST_OR_FIELD.match(b) and "|" not in a)
         sep = " " if runs_on else "\n"
         for k in range(i + 1, j + 1):
