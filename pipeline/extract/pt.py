@@ -123,10 +123,11 @@ def pt_visit_dates(note: Note, note_classes: frozenset) -> list[tuple[Finding, s
     if "pt_visit" not in note_classes or _TELEHEALTH.search(note.note_type or "") or \
             _TELEHEALTH.search(note.text[:200]):
         return []  # a video visit is not a date of in-person service
-    header_end = note.text.find("\n") if "\n" in note.text else len(note.text)
+    first = len(note.text) - len(note.text.lstrip())  # the first line with words (a fax header may be blank)
+    header_end = note.text.find("\n", first) if "\n" in note.text[first:] else len(note.text)
     ranges = find_date_ranges(note.text, note.note_date)
     # a summary that states its dates of service was written after them: its own date is not one
-    out = [] if ranges else [(Finding("pt_visit", None, "", note.note_date), note.text[:header_end], 0, header_end)]
+    out = [] if ranges else [(Finding("pt_visit", None, "", note.note_date), note.text[first:header_end], first, header_end)]
     for r in ranges:
         line_start = note.text.rfind("\n", 0, r.start) + 1
         line_end = note.text.find("\n", r.end)

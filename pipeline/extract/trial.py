@@ -60,7 +60,8 @@ def normalize_trial_relief(t: Target) -> list[Finding]:
         n = n._replace(start=a0, end=a1)
     start, end = t.sent_start + n.start, t.sent_start + n.end
     label = _attribution(t, start, end)
-    if label == "relief" and _NOT_SCS_TRIAL.search(s) and not _SCS.search(s):
+    if label == "relief" and (_NOT_SCS_TRIAL.search(s) or "other_stimulator_trial" in t.note_classes) \
+            and not _SCS.search(s):
         label = "other_treatment"  # a dorsal root ganglion or peripheral nerve stimulator trial is not an SCS trial
     if _FUNCTION_GAIN.search(s[max(0, min(n.start, a0) - 40):min(n.start, a0)]):
         label = "function_gain"  # "walking improved ~50%", "opioid use down 50%": not pain relief

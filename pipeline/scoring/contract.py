@@ -113,7 +113,9 @@ def score_pt(ms: Indexed, review_date: dt.date, p: dict, name: str) -> Criterion
     ("family",), lambda p: "psychological evaluation for SCS with clearance"))
 def score_psych(ms: Indexed, review_date: dt.date, p: dict, name: str) -> CriterionResult:
     usable = [(i, m) for i, m in ms if not m.family and m.note_date <= review_date]
-    outcomes = [(i, m) for i, m in usable if m.label in ("cleared", "not_cleared", "conditional")]
+    # an outcome in a policy's list is a requirement; a letter or form that restates one gives way to the evaluation
+    outcomes = sources_first([(i, m) for i, m in usable if m.label in ("cleared", "not_cleared", "conditional")
+                              and not m.hypothetical])
     if outcomes:
         # the most recent evaluation; its own note wins over a later note that points back to it
         i, m = max(outcomes, key=lambda im: (im[1].date or im[1].note_date, "psych_eval" in im[1].note_classes,
