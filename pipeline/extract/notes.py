@@ -87,6 +87,9 @@ def _target(ent, note: Note, classes: frozenset, win: Window) -> Target:
 
 
 _PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n")
+_RELATIVE = re.compile(r"\b(?:mother|father|mom|dad|brothers?|sisters?|siblings?|sons?|daughters?|aunts?|uncles?|grand\w*|"
+                       r"cousins?|parents?|family|familial|maternal|paternal|wife|husband|spouse|relatives?|nieces?|"
+                       r"nephews?|twins?|fhx?|hereditary|no\s+known|noncontributory|non-contributory)\b", re.I)
 
 
 def _section(ent, note: Note, at) -> str:
@@ -94,9 +97,12 @@ def _section(ent, note: Note, at) -> str:
     "Family History:" line, after a blank line, is not about the family)."""
     category = ent._.section_category or ""
     title = getattr(ent._, "section_title", None)
-    if category in FAMILY_SECTIONS and title is not None and \
-            _PARAGRAPH_BREAK.search(note.text, at(title.end_char), at(ent.start_char)):
-        return ""
+    if category in FAMILY_SECTIONS and title is not None:
+        start = at(ent.start_char)
+        line = note.text[note.text.rfind("\n", 0, start) + 1:note.text.find("\n", start) % (len(note.text) + 1)]
+        if _PARAGRAPH_BREAK.search(note.text, at(title.end_char), start) or \
+                (note.text.rfind("\n", 0, start) >= at(title.end_char) and not _RELATIVE.search(line)):
+            return ""  # past the section's paragraph, or a line of its own that names no relative
     return category
 
 

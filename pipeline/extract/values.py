@@ -6,6 +6,8 @@ from typing import NamedTuple
 
 from text_to_num import alpha2digit
 
+from pipeline.nlp.quantities import quantities
+
 _NUMBER_WORD = re.compile(
     r"\b(zero|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|"
     r"sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|hundred)\b", re.I)
@@ -115,8 +117,11 @@ def pain_change(text: str) -> list[Number]:
     """Relief from a before and an after pain score written apart, in any order and with words between:
     "from 7/10 before the trial to 2/10", "baseline 8, trial average 3", "4/10 now (8/10 pre-trial)",
     "down to a 2 or 3 from an 8" (an after range counts its worse score). Both roles must be named."""
+    noise = [(q.start, q.end) for q in quantities(text) if q.noise]  # a date, a 7-day trial, a dose
     before, after = [], []
     for m in _SCORE.finditer(text):
+        if any(a <= m.start() < b for a, b in noise):
+            continue
         a = float(m.group("a"))
         worse = max(a, float(m.group("b"))) if m.group("b") else a
         if not 0 <= worse <= 10:
