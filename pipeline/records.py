@@ -34,6 +34,7 @@ class Target(NamedTuple):
     metadata: dict
     note_date: dt.date
     note_classes: frozenset
+    following: str = ""  # the next sentence (persisting pain is often written right after the surgery)
 
     def has(self, *categories: str) -> bool:
         return any(m.category in categories for m in self.modifiers)

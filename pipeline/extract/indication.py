@@ -17,8 +17,16 @@ _PAIN = re.compile(r"\b(pain\w*|LBP|radicul\w*|sciatica|neuropath\w*|sx|symptoms
 # an abbreviation followed by a lab value, or in a sentence about glucose, is a lab ("FBS: 88 mg/dl")
 _LAB_VALUE = re.compile(r"^\s*[:=]?\s*\d{2,3}(?:\.\d)?\s*(?:mg|mmol|$|[,;])", re.I)
 _GLUCOSE = re.compile(r"\b(?:mg/dl|mmol|glucose|blood\s+sugar|fasting|a1c|hba1c|sugars?)\b", re.I)
+# persisting pain written in the next sentence ("L3-L5 laminectomy in 03/2024. Ever since, the back pain ... persisted")
+_PERSISTING = re.compile(r"\b(?:persist\w*|ongoing|continu\w*|ever\s+since|since\s+(?:then|the\s+surgery|surgery)|never\s+"
+                         r"(?:improved|resolved|went\s+away|got\s+better)|still|recurr\w*|returned|remain\w*|worse)\b", re.I)
+# pain after the surgery, not the pain it was done for ("underwent a fusion for back pain")
+_AFTER_SURGERY = re.compile(r"\b(?:s/p|status\s+post|post[- ]?(?:op\w*|surgical|laminectomy|fusion)|after|since|following|"
+                            r"history\s+of|h/o|hx\s+of|prior|previous|failed|chronic|residual)\b", re.I)
+_RESOLVED = re.compile(r"\b(?:good\s+(?:result|outcome)|resolved|resolution\s+of|pain[- ]free|complete\s+relief|"
+                       r"excellent\s+(?:result|outcome)|fully\s+recovered)\b", re.I)
 _CERVICAL = re.compile(r"\b(cervical|ACDF|C[1-7](?:\s*-\s*C?[1-7])?|neck)\b", re.I)
-_LUMBAR = re.compile(r"\b([LS]\d|T1[0-2]|lumbar|lumbosacral|low(?:er)?\s+back|back\s+pain|LBP|radicul\w*|sciatica|legs?)\b",
+_LUMBAR = re.compile(r"\b([LS]\d|T1[0-2]|lumbar|lumbosacral|low(?:er)?\s+back|back\s+pain|LBP|(?<!cervical\s)radicul\w*|sciatica|legs?)\b",
                      re.I)
 
 
@@ -32,4 +40,10 @@ def normalize_indication(t: Target) -> list[Finding]:
         return []
     if _CERVICAL.search(t.sentence) and not _LUMBAR.search(t.sentence):
         return [Finding("surgery")]  # neck surgery with neck pain: not failed back surgery syndrome
-    return [Finding("surgery_with_pain" if _PAIN.search(t.sentence) else "surgery")]
+    if _RESOLVED.search(t.sentence) and not _PERSISTING.search(t.sentence):
+        return [Finding("surgery")]  # surgery whose pain resolved ("with a good result")
+    if (_PAIN.search(t.sentence) and (_AFTER_SURGERY.search(t.sentence) or _PERSISTING.search(t.sentence))) or \
+            (_PAIN.search(t.following) and _PERSISTING.search(t.following)
+                                    and not _RESOLVED.search(t.following)):
+        return [Finding("surgery_with_pain")]
+    return [Finding("surgery")]

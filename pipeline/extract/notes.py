@@ -82,8 +82,10 @@ def _target(ent, note: Note, classes: frozenset, win: Window) -> Target:
                           at(doc[m.modifier_span[1] - 1].idx + len(doc[m.modifier_span[1] - 1])))
                  for m in ent._.modifiers)
     rule = getattr(ent._, "target_rule", None)
+    following = next(iter(doc[sent.end:].sents), None) if sent.end < len(doc) else None
     return Target(ent.label_, ent.text, at(ent.start_char), at(ent.end_char), sent.text, at(sent.start_char),
-                  _section(ent, note, at), mods, dict(getattr(rule, "metadata", None) or {}), note.note_date, classes)
+                  _section(ent, note, at), mods, dict(getattr(rule, "metadata", None) or {}), note.note_date, classes,
+                  following.text if following is not None else "")
 
 
 _PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n")
