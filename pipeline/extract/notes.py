@@ -82,10 +82,20 @@ def _target(ent, note: Note, classes: frozenset, win: Window) -> Target:
                           at(doc[m.modifier_span[1] - 1].idx + len(doc[m.modifier_span[1] - 1])))
                  for m in ent._.modifiers)
     rule = getattr(ent._, "target_rule", None)
-    following = next(iter(doc[sent.end:].sents), None) if sent.end < len(doc) else None
     return Target(ent.label_, ent.text, at(ent.start_char), at(ent.end_char), sent.text, at(sent.start_char),
                   _section(ent, note, at), mods, dict(getattr(rule, "metadata", None) or {}), note.note_date, classes,
-                  following.text if following is not None else "")
+                  _next_sentence(note.text, at(sent.start_char + max(len(sent.text.rstrip()) - 1, 0)) + 1))
+
+
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s|\n")
+
+
+def _next_sentence(text: str, at: int) -> str:
+    """The note's next sentence after offset `at`, read from the note itself (the nlp may not have read it)."""
+    rest = text[at:at + 400]
+    start = len(rest) - len(rest.lstrip())
+    end = _SENTENCE_END.search(rest, start)
+    return rest[start:end.start() if end else len(rest)]
 
 
 _PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n")

@@ -98,7 +98,8 @@ def normalize_pt(t: Target) -> list[Finding]:
 # and not an incidental word (a delivery's fundal massage, a gym where he plays, "better with massage and heat")
 _THERAPY_CONTEXT = re.compile(r"\b(?:back|lumbar|spine|spinal|neck|legs?|sciatica|radicul\w*|therapy|therapist|treatments?|"
                               r"treated|care|adjustments?|manipulations?|sessions?|visits?|programs?|tried|trial|failed|"
-                              r"courses?|instructed|prescribed|chiro\w*|HEP|exercises?)\b", re.I)
+                              r"courses?|instructed|prescribed|chiro\w*|HEP|exercises?|class(?:es)?|attends?|attended|aquatic|pool|"
+                              r"aerobics|yoga|pilates|weekly|\d\s*x\s*/?\s*(?:wk|week))\b", re.I)
 _INCIDENTAL = re.compile(r"\b(?:fundal|uterine|uterus|bimanual|placenta\w*|deliver\w*|postpartum|nasolacrimal|digital|"
                          r"carotid|prostat\w*|breast|eyes?|eyelids?|scalp|gums?|compress\w*|basketball|football|soccer|"
                          r"plays?|playing|pounds|lbs|weight|better\s+with|alleviat\w*|relieved\s+by|helps?\s+with|"

@@ -12,6 +12,7 @@ import datetime as dt
 
 from dateutil.relativedelta import relativedelta
 
+from pipeline.records import Mention
 from pipeline.scoring.registry import (ALL_FLAGS, NOT_AFFIRMED, SCORERS, CriterionResult, Facts, Indexed, _latest, _number,
                                        affirmed, latest_against, scorer)
 
@@ -107,6 +108,20 @@ def score_pt(ms: Indexed, review_date: dt.date, p: dict, name: str) -> Criterion
     return CriterionResult("insufficient", {**empty, f"{name}_status": "insufficient"}, frozenset())
 
 
+def _reported(m: Mention, outcomes: Indexed) -> dt.date:
+    """When an outcome was decided: its evaluation's date; for a note other than an evaluation that states the
+    same outcome as the latest evaluation before it, that evaluation's date (it reports, it does not re-decide)."""
+    when = m.date or m.note_date
+    if "psych_eval" in m.note_classes:
+        return when
+    earlier = [e for _, e in outcomes if "psych_eval" in e.note_classes and (e.date or e.note_date) <= when]
+    if earlier:
+        last = max(earlier, key=lambda e: (e.date or e.note_date, e.start))
+        if last.label == m.label:
+            return last.date or last.note_date
+    return when
+
+
 @scorer("psych_clearance", Facts(
     "psych", "Psych clearance", ("psych_clearance", "psych_note_id"),
     {"psych_clearance": ("clearance", ""), "psych_note_id": NOTE}, {}, ("cleared", "not_cleared", "conditional", "pending"),
@@ -117,8 +132,9 @@ def score_psych(ms: Indexed, review_date: dt.date, p: dict, name: str) -> Criter
     outcomes = sources_first([(i, m) for i, m in usable if m.label in ("cleared", "not_cleared", "conditional")
                               and not m.hypothetical])
     if outcomes:
-        # the most recent evaluation; its own note wins over a later note that points back to it
-        i, m = max(outcomes, key=lambda im: (im[1].date or im[1].note_date, "psych_eval" in im[1].note_classes,
+        # the most recent evaluation; its own note wins over a later note that points back to it, and a note
+        # that reports the same outcome as the evaluation before it ("psych did not clear him") reports that one
+        i, m = max(outcomes, key=lambda im: (_reported(im[1], outcomes), "psych_eval" in im[1].note_classes,
                                              -im[1].note_date.toordinal(), im[1].start))
         if m.label == "conditional":  # cleared once a condition is met that no later note documents: pending
             return CriterionResult("insufficient", {"psych_clearance": "pending", "psych_note_id": m.note_id,
