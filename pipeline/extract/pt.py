@@ -23,6 +23,10 @@ _COMPLETED = re.compile(
 _PLAN = re.compile(r"[x×]\s*$|\bfor\s+(?:another|an?\s+additional|the\s+next)\s+$|\bper\s+$", re.I)
 WEEKS_PER_MONTH = 52 / 12
 NEAR = 25  # characters between "PT" and its duration ("8 weeks of outpatient physical therapy")
+FAR = 70
+_FREQUENCY = re.compile(r"\b\d+\s*[x×]\s*/?\s*(?:wk|week)s?\b|\b\d+\s+(?:visits?|sessions?)\b", re.I)
+_OTHER_THERAPY = re.compile(r"\b(?:chiro\w*|massage|acupunct\w*|yoga|pilates|gym|HEP|home\s+exercise|injections?|ESI|"
+                            r"TENS|aquatic\s+class|video|telehealth|virtual)\b", re.I)
 # a date is a date of service when a visit word names it ("eval 9/16/2024", "d/c 11/11/2024", a PT CPT code)
 _SERVICE = re.compile(r"\b(?:eval\w*|initial|start\s+of\s+care|soc|first\s+visit|visits?|seen|d/c|dc'?d|discharg\w*|"
                       r"final\s+visit|last\s+visit|re-?eval\w*|attended|tx|treatment|sessions?|dos|"
@@ -30,26 +34,27 @@ _SERVICE = re.compile(r"\b(?:eval\w*|initial|start\s+of\s+care|soc|first\s+visit
 _NOT_SERVICE = re.compile(r"\b(?:cancel\w*|no[- ]?shows?|missed|scheduled?|planned|plan\s+of\s+care|poc|cert\w*|"
                           r"order\w*|referr\w*|auth\w*|video|tele\w*|virtual|expir\w*|goal\w*|due|next)\b", re.I)
 # a list of dates that are all visits: "PT visit log: 5/20/24, 6/10/24, ...", "Visits attended: ..."
-_VISIT_LIST = re.compile(r"\b(?:visit\s+log|visits?\s+attended|dates?\s+of\s+service|attended\s+(?:on|visits)|seen\s+on)\b",
-                         re.I)
+_VISIT_LIST = re.compile(r"\b(?:visit\s+log|visits?\s+attended|dates?\s+of\s+service|attended\s+(?:on|visits)|seen\s+on|"
+                         r"visits)\s*[:(]?\s*\d{1,2}/\d{1,2}", re.I)
 
 
 def service_dates(text: str, note_date) -> list:
-    """Dates of service written in `text`: each date a visit word names (or every date of a visit list),
-    on or before the note's date, and not a cancelled, missed, planned, certified or video visit."""
-    listed = bool(_VISIT_LIST.search(text))
+    """Dates of service written in `text`: each date a visit word names (or every date of a visit list, where
+    "09/05" without a year is a visit too), on or before the note's date, and not a cancelled, missed,
+    planned, certified or video visit. Read line by line: a label names the dates of its own line."""
     out = []
-    for d in find_dates(text, note_date):
-        if d.precision != "day" or d.date > note_date:
-            continue
-        line_start = text.rfind("\n", 0, d.start) + 1
-        line_end = text.find("\n", d.end)
-        line_end = len(text) if line_end < 0 else line_end
-        before, after = text[max(line_start, d.start - 30):d.start], text[d.end:min(line_end, d.end + 25)]
-        if _NOT_SERVICE.search(before[-18:]) or _NOT_SERVICE.search(after):
-            continue
-        if listed or _SERVICE.search(before) or _SERVICE.search(after[:15]):
-            out.append(d)
+    at = 0
+    for line in text.split("\n"):
+        listed = bool(_VISIT_LIST.search(line))
+        for d in find_dates(line, note_date, yearless=listed):
+            if d.precision != "day" or d.date > note_date:
+                continue
+            before, after = line[max(0, d.start - 30):d.start], line[d.end:d.end + 25]
+            if _NOT_SERVICE.search(before[-18:]) or _NOT_SERVICE.search(after):
+                continue
+            if listed or _SERVICE.search(before) or _SERVICE.search(after[:15]):
+                out.append(d._replace(start=at + d.start, end=at + d.end))
+        at += len(line) + 1
     return out
 
 
@@ -83,7 +88,11 @@ def normalize_pt(t: Target) -> list[Finding]:
     if _COMPLETED.search(s):
         for m in _DURATION.finditer(s):
             gap = s[m.end():a0] if m.end() <= a0 else s[a1:m.start()] if m.start() >= a1 else ","
-            near = gap_ok(gap, NEAR) and "," not in gap
+            # beside "PT", or farther in the same sentence past a frequency or a visit count ("completed 12
+            # visits over 7 weeks of skilled, in-clinic physical therapy"), never past another therapy's name
+            counted = _FREQUENCY.sub(" ", gap)
+            near = (gap_ok(gap, NEAR) and "," not in gap) or \
+                (gap_ok(counted, FAR) and not _OTHER_THERAPY.search(gap))
             if not near or _PLAN.search(s[:m.start()]):
                 continue
             n = float(m.group("n"))
@@ -129,6 +138,13 @@ def pt_visit_dates(note: Note, note_classes: frozenset) -> list[tuple[Finding, s
     ranges = find_date_ranges(note.text, note.note_date)
     # a summary that states its dates of service was written after them: its own date is not one
     out = [] if ranges else [(Finding("pt_visit", None, "", note.note_date), note.text[first:header_end], first, header_end)]
+    if not ranges:  # the visits it names ("Eval 04/01/2025", "visits 09/05, 09/19, 10/03"), on its own lines too
+        for d in service_dates(note.text, note.note_date):
+            line_start = note.text.rfind("\n", 0, d.start) + 1
+            line_end = note.text.find("\n", d.end)
+            line_end = len(note.text) if line_end < 0 else line_end
+            out.append((Finding("pt_visit", None, "", d.date, start=d.start, end=d.end),
+                        note.text[line_start:line_end], line_start, line_end))
     for r in ranges:
         line_start = note.text.rfind("\n", 0, r.start) + 1
         line_end = note.text.find("\n", r.end)

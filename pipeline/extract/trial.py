@@ -40,7 +40,10 @@ def normalize_trial_relief(t: Target) -> list[Finding]:
     fractions = [Number(q.value, a0, a1) if s != written else Number(q.value, q.start, q.end)
                  for q in quantities(written) if q.kind == "fraction"]
     noise = [(q.start, q.end) for q in typed if q.noise]
-    values = [n for n in percents(s) + fractions + score_pairs(s) + pain_change(s)
+    pairs = pain_change(s)
+    if not pairs and t.following:  # "Her baseline before the trial was NRS 7/10. Over the trial week ... 5/10"
+        pairs = [n._replace(end=min(n.end, len(s))) for n in pain_change(s + " " + t.following) if n.start < len(s)]
+    values = [n for n in percents(s) + fractions + score_pairs(s) + pairs
               if not any(a <= n.start < b for a, b in noise)
               and not any(th.start <= n.start < th.end for th in thresholds)]
     candidates = []

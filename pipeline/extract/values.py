@@ -103,6 +103,7 @@ _SCORE = re.compile(r"\b(?P<a>\d{1,2}(?:\.\d)?)(?:\s*(?:or|-|to)\s*(?P<b>\d{1,2}
 _BEFORE_IN_CLAUSE = re.compile(r"\bbaseline|\bpre-?\s?trial|\bbefore(?:\s+the)?\s+(?:scs\s+)?trial|\bprior\s+to\s+the\s+trial|"
                                r"\bfrom\b|\binitially|\busual(?:ly)?|\baveraging|\bbefore\b", re.I)
 _AFTER_IN_CLAUSE = re.compile(r"->|-->|→|=>|\bdown\s+to|\bto\b|\bnow\b|\bduring\b|\btrial\s+(?:avg|average|mean)|"
+                              r"\b(?:over|in|through(?:out)?)\s+the\s+(?:\d+-day\s+)?trial|"
                               r"\bwith\s+the\s+(?:trial|stimulator)|\bwhile\b|\bcurrently|\bon\s+the\s+trial", re.I)
 
 
