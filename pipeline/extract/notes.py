@@ -13,8 +13,8 @@ from typing import Iterable, Iterator, NamedTuple
 
 from pipeline.resources import default_patterns_dir
 from pipeline.nlp.build import cached_nlp
-from pipeline.nlp.prefilter import Window, window
-from pipeline.nlp.shapes import read_shapes
+from pipeline.nlp.prefilter import Window, can_count, window
+from pipeline.nlp.shapes import ocr_damaged, read_shapes
 from pipeline.extract import (analgesic, conservative, indication, odi, psych, pt,  # noqa: F401  (registration)
                               substance_use, trial, trial_length)
 from pipeline.extract.registry import NORMALIZERS, NOTE_EXTRACTORS
@@ -108,8 +108,8 @@ def _section(ent, note: Note, at) -> str:
     """The entity's section; a family history ends at its paragraph's end (a flowsheet or exam value under a
     "Family History:" line, after a blank line, is not about the family)."""
     category = ent._.section_category or ""
-    title = getattr(ent._, "section_title", None)
-    if category in FAMILY_SECTIONS and title is not None:
+    title = getattr(ent._, "section_title", None) if category in FAMILY_SECTIONS else None
+    if title is not None:
         start = at(ent.start_char)
         line = note.text[note.text.rfind("\n", 0, start) + 1:note.text.find("\n", start) % (len(note.text) + 1)]
         if _PARAGRAPH_BREAK.search(note.text, at(title.end_char), start) or \
@@ -185,9 +185,18 @@ def extract(notes: Iterable[Note], patterns_dir: str | None = None, batch_size: 
     """
     nlp = cached_nlp(patterns_dir)
     notes = list(notes)
-    shaped = [n._replace(text=read_shapes(n.text, patterns_dir)) for n in notes]
-    classes = [classify_note(n, patterns_dir) for n in shaped]
-    wins = [window(n.text, c, patterns_dir) if prefilter else Window.whole(n.text) for n, c in zip(shaped, classes)]
+    shaped, classes, wins = [], [], []
+    for n in notes:
+        cls = classify_note(n, patterns_dir)
+        win = None
+        # a note that may count is read through its shape; one whose words complete no rule is not read
+        if not prefilter or can_count(n.text, cls, patterns_dir) or ocr_damaged(n.text, patterns_dir):
+            n = n._replace(text=read_shapes(n.text, patterns_dir))
+            cls = classify_note(n, patterns_dir)
+            win = window(n.text, cls, patterns_dir) if prefilter else Window.whole(n.text)
+        shaped.append(n)
+        classes.append(cls)
+        wins.append(win)
     docs = iter(nlp.pipe((w.text for w in wins if w is not None), batch_size=batch_size))
     for note, shape, cls, win in zip(notes, shaped, classes, wins):
         doc = next(docs) if win is not None else None

@@ -41,20 +41,28 @@ _VISIT_LIST = re.compile(r"\b(?:visit\s+log|visits?\s+attended|dates?\s+of\s+ser
 def service_dates(text: str, note_date) -> list:
     """Dates of service written in `text`: each date a visit word names (or every date of a visit list, where
     "09/05" without a year is a visit too), on or before the note's date, and not a cancelled, missed,
-    planned, certified or video visit. Read line by line: a label names the dates of its own line."""
-    out = []
+    planned, certified or video visit. A label names the dates of its own line."""
+    if not _SERVICE.search(text) and not _VISIT_LIST.search(text):
+        return []
+    found = find_dates(text, note_date)
     at = 0
-    for line in text.split("\n"):
-        listed = bool(_VISIT_LIST.search(line))
-        for d in find_dates(line, note_date, yearless=listed):
-            if d.precision != "day" or d.date > note_date:
-                continue
-            before, after = line[max(0, d.start - 30):d.start], line[d.end:d.end + 25]
-            if _NOT_SERVICE.search(before[-18:]) or _NOT_SERVICE.search(after):
-                continue
-            if listed or _SERVICE.search(before) or _SERVICE.search(after[:15]):
-                out.append(d._replace(start=at + d.start, end=at + d.end))
+    for line in text.split("\n") if _VISIT_LIST.search(text) else ():
+        if _VISIT_LIST.search(line):  # a visit list's dates may carry no year
+            found += [d._replace(start=at + d.start, end=at + d.end) for d in find_dates(line, note_date, yearless=True)
+                      if not any(f.start <= at + d.start < f.end for f in found)]
         at += len(line) + 1
+    out = []
+    for d in sorted(found):
+        if d.precision != "day" or d.date > note_date:
+            continue
+        line_start = text.rfind("\n", 0, d.start) + 1
+        line_end = text.find("\n", d.end)
+        line_end = len(text) if line_end < 0 else line_end
+        before, after = text[max(line_start, d.start - 30):d.start], text[d.end:min(line_end, d.end + 25)]
+        if _NOT_SERVICE.search(before[-18:]) or _NOT_SERVICE.search(after):
+            continue
+        if _VISIT_LIST.search(text[line_start:line_end]) or _SERVICE.search(before) or _SERVICE.search(after[:15]):
+            out.append(d)
     return out
 
 

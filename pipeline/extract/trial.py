@@ -104,6 +104,7 @@ def _columns(line: str) -> list[tuple[int, str]]:
     return cells
 
 
+_TABLE_CUE = re.compile(r"baseline|pre-?\s?trial|before\s+(?:the\s+)?trial", re.I)  # what every reader below needs
 _PHASE_BEFORE = re.compile(r"\b(?:before(?:\s+(?:the\s+)?trial)?|baseline|pre-?\s?trial)\b", re.I)
 _PHASE_TRIAL = re.compile(r"\b(?:during(?:\s+(?:the\s+)?trial)?|trial|with\s+stim\w*)\b", re.I)
 _DATED_SCORE = re.compile(r"\b\d{1,2}/\d{1,2}(?:/\d{2,4})?\s*:\s*(\d{1,2}(?:\.\d)?)\b")
@@ -142,6 +143,8 @@ def _diary(lines: list[str]) -> tuple[float, float, int, int] | None:
 def trial_tables(note: Note, note_classes: frozenset) -> list[tuple[Finding, str, int, int]]:
     """Relief from a table or a pain diary: a header with a before column (pre-trial, baseline) and a trial
     column, and a pain row under it; or a baseline line and a trial-average line of the same note."""
+    if not _TABLE_CUE.search(note.text):
+        return []
     lines = note.text.split("\n")
     starts, at = [], 0
     for line in lines:

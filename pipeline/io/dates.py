@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from functools import lru_cache
 from typing import NamedTuple
 
 from dateutil import parser as du_parser
@@ -97,6 +98,12 @@ _YEARLESS = re.compile(r"(?<![\d/.-])(\d{1,2})/(\d{1,2})(?![\d/])")
 
 
 def find_dates(text: str, ref: dt.date | None = None, yearless: bool = False) -> list[DateMention]:
+    """Every date in `text` (see `_find_dates`); a text asked about again is answered from a small cache."""
+    return list(_find_dates(text, ref, yearless))
+
+
+@lru_cache(maxsize=1024)
+def _find_dates(text: str, ref: dt.date | None = None, yearless: bool = False) -> tuple[DateMention, ...]:
     """Every date in `text`, most precise reading first where spans overlap, in text order.
 
     `ref` (the note's date) resolves relative expressions such as "last month". With
@@ -155,7 +162,7 @@ def find_dates(text: str, ref: dt.date | None = None, yearless: bool = False) ->
                 add(m.start(), m.end(), ref - delta, "relative")
             except (ValueError, OverflowError):  # before year 1: not a date
                 continue
-    return sorted(found)
+    return tuple(sorted(found))
 
 
 _RANGE_GAP = re.compile(r"^\s*(?:-{1,2}|–|—|to|through|thru|until|till)\s*$", re.I)

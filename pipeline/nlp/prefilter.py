@@ -284,12 +284,13 @@ class Window(NamedTuple):
         return self.note_starts[k] + i - self.starts[k]
 
 
-def window(text: str, note_classes: frozenset = frozenset(), patterns_dir: str | None = None) -> Window | None:
-    """The sentences of a note that can hold a target, with the section headers before them;
-    None when the note cannot count."""
+def can_count(text: str, note_classes: frozenset = frozenset(), patterns_dir: str | None = None) -> bool:
+    """Whether any rule can be completed by the note's words (what `window` checks before it cuts sentences)."""
     f = load_filter(patterns_dir)
-    if f is None:
-        return Window.whole(text)
+    return f is None or bool(f.possible(_note_words(text, f)[1], note_classes))
+
+
+def _note_words(text: str, f) -> tuple[dict, set]:
     seen, words = f.seen, {}
     for w in set(WORD.findall(text)):
         h = seen.get(w)
@@ -297,7 +298,16 @@ def window(text: str, note_classes: frozenset = frozenset(), patterns_dir: str |
             h = f.hits(w)
         if h:
             words[w] = h
-    note_hits = set().union(*words.values())
+    return words, set().union(*words.values())
+
+
+def window(text: str, note_classes: frozenset = frozenset(), patterns_dir: str | None = None) -> Window | None:
+    """The sentences of a note that can hold a target, with the section headers before them;
+    None when the note cannot count."""
+    f = load_filter(patterns_dir)
+    if f is None:
+        return Window.whole(text)
+    words, note_hits = _note_words(text, f)
     rules = f.possible(note_hits, note_classes)
     if not rules:
         return None

@@ -77,6 +77,11 @@ def _value(rule: QuantityRule, m: re.Match, fractions: dict) -> float | None:
 
 def quantities(text: str, patterns_dir: str | None = None) -> list[Quantity]:
     """Every typed quantity in `text`, non-overlapping, in text order."""
+    return list(_quantities(text, patterns_dir))
+
+
+@lru_cache(maxsize=2048)  # a sentence is typed once, however many of its targets ask
+def _quantities(text: str, patterns_dir: str | None) -> tuple[Quantity, ...]:
     rules = load_quantity_rules(patterns_dir)
     taken: list[tuple[int, int]] = []
     out: list[Quantity] = []
@@ -94,4 +99,4 @@ def quantities(text: str, patterns_dir: str | None = None) -> list[Quantity]:
                 out.append(Quantity(rule.kind, _value(rule, m, rules.fractions) if rule.value else None,
                                     m.start(), m.end(), rule.noise))
                 taken.append((m.start(), m.end()))
-    return sorted(out, key=lambda q: q.start)
+    return tuple(sorted(out, key=lambda q: q.start))

@@ -37,12 +37,25 @@ _KEY_EQUALS = re.compile(r"(?<=[A-Za-z)])=(?=\s*[\d<>])")  # "ODI=38%" reads as 
 # OCR in numbers: O/o for 0 beside digits, l/I for 1 beside digits or in a fraction
 _OCR_ZERO = re.compile(r"(?<=\d)[Oo](?=[\d%/.]|\b)|(?<=\d[.,])[Oo]")
 _OCR_ONE = re.compile(r"(?<=\d)[lI](?=[\d%])|(?<=/)[lI](?=\d|\b)|\b[lI](?=\s?/\s?\d)|\b[lI](?=\d)")
-_WORD = re.compile(r"\b[A-Za-z0-9]*(?:[01lI]|rn)[A-Za-z0-9]*\b")
 
 
 class ShapeRules(NamedTuple):
     furniture: tuple[re.Pattern, ...]
     ocr_words: frozenset
+    mended: dict                   # an OCR-damaged form of a vocabulary word (lower-case) -> the word
+    any_furniture: re.Pattern | None
+
+
+# what OCR puts for a letter: o -> 0, l -> 1 or I, i -> l or 1, m -> rn
+_CONFUSIONS = {"o": ("0",), "l": ("1", "i"), "i": ("l", "1"), "m": ("rn",)}
+
+
+def _damaged_forms(word: str) -> set[str]:
+    """The word with one or two letters read as OCR reads them ("0swestry", "odl", "cornpleted")."""
+    forms = {word}
+    for _ in range(2):
+        forms |= {f[:k] + alt + f[k + 1:] for f in forms for k, ch in enumerate(f) for alt in _CONFUSIONS.get(ch, ())}
+    return forms - {word}
 
 
 @lru_cache(maxsize=4)
@@ -54,8 +67,11 @@ def load_shape_rules(patterns_dir: str | None = None) -> ShapeRules:
     unknown = set(data) - {"description", "furniture", "ocr_words"}
     if unknown:
         raise ValueError(f"{path}: unknown keys {sorted(unknown)}")
-    return ShapeRules(tuple(re.compile(p, re.I) for p in data.get("furniture", ())),
-                      frozenset(w.lower() for w in data.get("ocr_words", ())))
+    furniture = tuple(re.compile(p, re.I) for p in data.get("furniture", ()))
+    words = frozenset(w.lower() for w in data.get("ocr_words", ()))
+    mended = {form: w for w in sorted(words) for form in _damaged_forms(w) if form not in words}
+    any_furniture = re.compile("|".join(f"(?:{p.pattern})" for p in furniture), re.I | re.M) if furniture else None
+    return ShapeRules(furniture, words, mended, any_furniture)
 
 
 def _same_length(old: str, new: str) -> str:
@@ -93,24 +109,28 @@ def _join_wrapped(lines: list[str], furniture: list[bool]) -> str:
     return "".join(out)
 
 
-def _mend_word(m: re.Match, vocabulary: frozenset) -> str:
+def _mend(m: re.Match, mended: dict) -> str:
     word = m.group(0)
-    low = word.lower()
-    if low in vocabulary or not any(c.isalpha() for c in word):
-        return word
-    base = low.replace("0", "o").replace("1", "l")
-    for candidate in (base, base.replace("rn", "m"), base.replace("l", "i"),
-                      "".join("l" if c == "I" else ch for c, ch in zip(word, base))):
-        if candidate in vocabulary:
-            letters = [c for c in word if c.isalpha() and c not in "lI"]  # l/I may be what OCR put for the other
-            if letters and all(c.isupper() for c in letters):
-                fixed = candidate.upper()
-            elif word[0].isupper() or word[0] == "0":
-                fixed = candidate.capitalize()
-            else:
-                fixed = candidate
-            return _same_length(word, fixed)
-    return word
+    fixed = mended[word.lower()]
+    letters = [c for c in word if c.isalpha() and c not in "lI"]  # l/I may be what OCR put for the other
+    if letters and all(c.isupper() for c in letters):
+        fixed = fixed.upper()
+    elif word[0].isupper() or word[0] == "0":
+        fixed = fixed.capitalize()
+    return _same_length(word, fixed)
+
+
+_TOKEN = re.compile(r"[a-z0-9]+")
+
+
+def _damaged_words(text: str, rules: ShapeRules) -> set[str]:
+    """The OCR-damaged forms of rule words in the text (its words, looked up in a set: one pass)."""
+    return rules.mended.keys() & set(_TOKEN.findall(text.lower())) if rules.mended else set()
+
+
+def ocr_damaged(text: str, patterns_dir: str | None = None) -> bool:
+    """Whether a rule word appears in the text as OCR damaged it."""
+    return bool(_damaged_words(text, load_shape_rules(patterns_dir)))
 
 
 def read_shapes(text: str, patterns_dir: str | None = None) -> str:
@@ -125,9 +145,13 @@ def read_shapes(text: str, patterns_dir: str | None = None) -> str:
     s = _KEY_EQUALS.sub(" ", s)
     s = _OCR_ZERO.sub("0", s)
     s = _OCR_ONE.sub("1", s)
-    if rules.ocr_words:
-        s = _WORD.sub(lambda m: _mend_word(m, rules.ocr_words), s)
+    damaged = _damaged_words(s, rules)
+    if damaged:
+        s = re.sub(r"\b(?:" + "|".join(map(re.escape, sorted(damaged))) + r")\b", lambda m: _mend(m, rules.mended), s,
+                   flags=re.I)
     lines = s.split("\n")
-    s = _join_wrapped(lines, _blank_furniture(lines, rules))
+    furniture = _blank_furniture(lines, rules) if rules.any_furniture is not None and rules.any_furniture.search(s) \
+        else [False] * len(lines)
+    s = _join_wrapped(lines, furniture)
     assert len(s) == len(text)
     return s
