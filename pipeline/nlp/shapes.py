@@ -41,7 +41,6 @@ _OCR_ONE = re.compile(r"(?<=\d)[lI](?=[\d%])|(?<=/)[lI](?=\d|\b)|\b[lI](?=\s?/\s
 
 class ShapeRules(NamedTuple):
     furniture: tuple[re.Pattern, ...]
-    ocr_words: frozenset
     mended: dict                   # an OCR-damaged form of a vocabulary word (lower-case) -> the word
     any_furniture: re.Pattern | None
 
@@ -62,7 +61,7 @@ def _damaged_forms(word: str) -> set[str]:
 def load_shape_rules(patterns_dir: str | None = None) -> ShapeRules:
     path = Path(patterns_dir or default_patterns_dir()) / "shapes.json"
     if not path.is_file():
-        return ShapeRules((), frozenset())
+        return ShapeRules((), {}, None)
     data = json.loads(path.read_text(encoding="utf-8"))
     unknown = set(data) - {"description", "furniture", "ocr_words"}
     if unknown:
@@ -71,7 +70,7 @@ def load_shape_rules(patterns_dir: str | None = None) -> ShapeRules:
     words = frozenset(w.lower() for w in data.get("ocr_words", ()))
     mended = {form: w for w in sorted(words) for form in _damaged_forms(w) if form not in words}
     any_furniture = re.compile("|".join(f"(?:{p.pattern})" for p in furniture), re.I | re.M) if furniture else None
-    return ShapeRules(furniture, words, mended, any_furniture)
+    return ShapeRules(furniture, mended, any_furniture)
 
 
 def _same_length(old: str, new: str) -> str:

@@ -21,13 +21,10 @@ import datetime as dt
 from collections.abc import Mapping
 
 from pipeline.errors import PolicyError
-from pipeline.scoring.registry import SCORERS, CriterionResult, Facts, Indexed, Scorer, affirmed, latest_against, scorer
+from pipeline.scoring.registry import (SCORERS, CriterionResult, Facts, Indexed, Scorer, _latest, affirmed,
+                                       latest_against, scorer)
 
 NA = float("nan")  # a missing number: keeps the review's numeric columns float whatever the cases hold
-
-
-def _latest(items: Indexed):
-    return max(items, key=lambda im: (im[1].note_date, -im[1].start))
 
 
 # --- trial length -------------------------------------------------------------------------------------------
