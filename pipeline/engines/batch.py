@@ -66,20 +66,21 @@ def _rules_fingerprint(patterns_dir: str | None) -> str:
     return h.hexdigest()
 
 
-def _fingerprint(notes_path: Path, chunk_size: int, columns: Mapping, patterns_dir: str | None) -> dict:
+def _fingerprint(notes_path: Path, chunk_size: int, columns: Mapping, patterns_dir: str | None,
+                 criteria: frozenset) -> dict:
     """What must not change between an interrupted run and its resumption."""
     st = notes_path.stat()
     return {"input": str(notes_path.resolve()), "size": st.st_size, "mtime_ns": st.st_mtime_ns,
             "chunk_size": chunk_size, "columns": dict(sorted((columns or {}).items())),
-            "rules": _rules_fingerprint(patterns_dir), "version": __version__}
+            "rules": _rules_fingerprint(patterns_dir), "criteria": sorted(criteria), "version": __version__}
 
 
 def clear_checkpoints(out_dir: str | Path) -> None:
     shutil.rmtree(Path(out_dir) / WORK_DIR, ignore_errors=True)
 
 
-def _extract_chunk(notes: list[Note], patterns_dir: str | None) -> list[Mention]:
-    return list(extract(notes, patterns_dir))
+def _extract_chunk(notes: list[Note], patterns_dir: str | None, criteria: frozenset) -> list[Mention]:
+    return list(extract(notes, patterns_dir, criteria=criteria))
 
 
 def _tasks(notes: list[Note], workers: int) -> list[list[Note]]:
@@ -156,7 +157,7 @@ def run_batch(notes_path: str | Path, out_dir: str | Path, *, cases: Mapping[str
     pol = policy if isinstance(policy, Policy) else load_policy(policy)
     notes_path = Path(notes_path)
     work = Path(out_dir) / WORK_DIR
-    fingerprint = _fingerprint(notes_path, chunk_size, columns or {}, patterns_dir)
+    fingerprint = _fingerprint(notes_path, chunk_size, columns or {}, patterns_dir, pol.criterion_names)
     manifest = work / "manifest.json"
     if not (resume and manifest.exists() and json.loads(manifest.read_text()) == fingerprint):
         shutil.rmtree(work, ignore_errors=True)
@@ -169,7 +170,8 @@ def run_batch(notes_path: str | Path, out_dir: str | Path, *, cases: Mapping[str
     indexes, rejected_files, counts = [], {}, Counter()
     tally = PatientTally(work / "patients.sqlite")
     try:
-        for i, r in _run_chunks(notes_path, work, columns, patterns_dir, chunk_size, workers, quiet):
+        for i, r in _run_chunks(notes_path, work, columns, patterns_dir, pol.criterion_names, chunk_size, workers,
+                                    quiet):
             tally.add(r.latest_note, Counter(m.patient_id for m in r.mentions))
             indexes.append(i)
             counts.update(rows_read=r.rows_read, notes_processed=r.notes_processed, rows_rejected=len(r.rejected))
@@ -294,7 +296,8 @@ def _summary(i: int, notes: list[Note], read, mentions: list) -> ChunkResult:
     return ChunkResult(i, mentions, read.rejected, read.rows_read, len(notes), latest)
 
 
-def _run_chunks(notes_path: Path, work: Path, columns, patterns_dir, chunk_size: int, workers: int, quiet: bool):
+def _run_chunks(notes_path: Path, work: Path, columns, patterns_dir, criteria: frozenset, chunk_size: int,
+                workers: int, quiet: bool):
     """(index, ChunkResult) for every chunk, extracting only the ones not already saved."""
     progress = Progress(input_size(notes_path), quiet)
     source = str(notes_path)
@@ -306,7 +309,7 @@ def _run_chunks(notes_path: Path, work: Path, columns, patterns_dir, chunk_size:
                 if path.exists():
                     result = pickle.loads(path.read_bytes())
                 else:
-                    result = _summary(i, notes, read, _extract_chunk(notes, patterns_dir))
+                    result = _summary(i, notes, read, _extract_chunk(notes, patterns_dir, criteria))
                     _save(path, result)
                 progress.update(len(notes), done_bytes)
                 yield i, result
@@ -321,7 +324,7 @@ def _run_chunks(notes_path: Path, work: Path, columns, patterns_dir, chunk_size:
                     progress.update(len(notes), done_bytes)
                     yield i, pickle.loads(path.read_bytes())
                     continue
-                futures = [pool.submit(_extract_chunk, task, patterns_dir) for task in _tasks(notes, workers)]
+                futures = [pool.submit(_extract_chunk, task, patterns_dir, criteria) for task in _tasks(notes, workers)]
                 pending[i] = (futures, notes, read, done_bytes)
                 while len(pending) >= 2 * workers:  # bounded: at most two chunks per worker in memory
                     yield _finish(pending, min(pending), work, progress)

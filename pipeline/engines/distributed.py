@@ -99,14 +99,16 @@ def mentions_frame(mentions: Iterable[Mention], rows: Mapping[str, int] | None =
     return df.astype({c: t for c, t in MENTION_DTYPES.items() if t is not object})
 
 
-def extract_partition(df: pd.DataFrame, patterns_dir: str | None = None) -> pd.DataFrame:
+def extract_partition(df: pd.DataFrame, patterns_dir: str | None = None,
+                      policy: Policy | str | None = None) -> pd.DataFrame:
     """Validated notes in (patient_id, note_id, note_date, note_type, text[, row]), one row per mention out.
 
     Pure: the output depends only on the notes and the rules, so it runs unchanged in a
     Dask `map_partitions`, a Spark `mapInPandas` or a plain loop. Each output row carries
     every Mention field (note_classes as a sorted ';'-joined string), the note's export
     `row` and the mention's index within its note, so scoring can rebuild the Mention
-    tuples in export order (`mention_tuples`).
+    tuples in export order (`mention_tuples`). Only the mentions of `policy`'s criteria are read
+    (default: the default policy, as `review_group` scores by default).
     """
     from pipeline.extract.notes import extract
     if not len(df):
@@ -115,7 +117,8 @@ def extract_partition(df: pd.DataFrame, patterns_dir: str | None = None) -> pd.D
     notes = [Note(str(p), str(n), _as_date(d), "" if t is None else str(t), "" if x is None else str(x))
              for p, n, d, t, x in zip(df["patient_id"], df["note_id"], df["note_date"],
                                       df["note_type"] if "note_type" in df.columns else [""] * len(df), df["text"])]
-    return mentions_frame(extract(notes, patterns_dir), dict(zip((n.note_id for n in notes), map(int, rows))))
+    pol = policy if isinstance(policy, Policy) else load_policy(policy)
+    return mentions_frame(extract(notes, patterns_dir, criteria=pol.criterion_names), dict(zip((n.note_id for n in notes), map(int, rows))))
 
 
 def _value(v):
@@ -243,8 +246,8 @@ def _rejects_part(df, columns, source, offsets, firsts, partition_info=None) -> 
     return rejected.astype({"row": "int64"})
 
 
-def _extract_part(notes: pd.DataFrame, patterns_dir) -> pd.DataFrame:
-    return extract_partition(notes, patterns_dir)
+def _extract_part(notes: pd.DataFrame, patterns_dir, policy: Policy) -> pd.DataFrame:
+    return extract_partition(notes, patterns_dir, policy)
 
 
 def _latest_part(notes: pd.DataFrame) -> pd.DataFrame:
@@ -291,7 +294,7 @@ def review_dask(ddf, cases: Mapping[str, dt.date] | pd.DataFrame | None = None, 
         rejected = ddf.map_partitions(_rejects_part, *args, meta=_empty(REJECT_COLUMNS, {"row": "int64"}),
                                       enforce_metadata=False)
         n_notes = notes.map_partitions(len, meta=(None, "int64"), enforce_metadata=False)
-        mentions = notes.map_partitions(_extract_part, patterns_dir, meta=MENTION_META, enforce_metadata=False)
+        mentions = notes.map_partitions(_extract_part, patterns_dir, pol, meta=MENTION_META, enforce_metadata=False)
         if cases:
             markers = pd.DataFrame({"patient_id": list(cases), "review_date": list(cases.values())})
             import dask.dataframe as dd

@@ -49,7 +49,7 @@ def review(notes_df: pd.DataFrame, cases: Mapping[str, dt.date] | pd.DataFrame |
     read = validate(notes_df, source, columns)
     t1 = time.perf_counter()
     notes = _notes(read.notes)
-    mentions = list(extract(notes, patterns_dir))
+    mentions = list(extract(notes, patterns_dir, criteria=pol.criterion_names))
     t2 = time.perf_counter()
     tally = PatientTally()  # the rules a batch run follows for which cases are reviewed, and when
     tally.add(read.notes.groupby("patient_id")["note_date"].max().to_dict() if len(read.notes) else {}, {})

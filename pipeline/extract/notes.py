@@ -137,8 +137,8 @@ def _mention(note: Note, criterion: str, f: Finding, section: str, sentence: str
 
 
 def mentions_from_doc(doc, note: Note, classes: frozenset, win: Window | None = None,
-                      shaped: Note | None = None) -> list[Mention]:
-    """Every finding of one processed note, deduplicated per sentence.
+                      shaped: Note | None = None, criteria: frozenset | None = None) -> list[Mention]:
+    """Every finding of one processed note (of `criteria`, default all), deduplicated per sentence.
 
     `doc` is the nlp's reading of `win` (default: the whole note) of `shaped`, the note as its shapes
     are read (nlp/shapes.py; default: the note); None when the nlp had nothing to read.
@@ -148,13 +148,15 @@ def mentions_from_doc(doc, note: Note, classes: frozenset, win: Window | None = 
     win = win or Window.whole(shaped.text)
     for ent in (doc.ents if doc is not None else ()):
         reg = NORMALIZERS.get(ent.label_)
-        if reg is None:
+        if reg is None or (criteria is not None and reg.criterion not in criteria):
             continue
         t = _target(ent, shaped, classes, win)
         for f in reg.func(t):
             out.append(_mention(note, reg.criterion, f, t.section, t.sentence, t.sent_start, t.start, t.end,
                                 (m.category for m in t.modifiers), classes))
     for criterion, func in NOTE_EXTRACTORS.items():
+        if criteria is not None and criterion not in criteria:
+            continue
         for f, sentence, s, e in func(shaped, classes):
             out.append(_mention(note, criterion, f, "", sentence, s, s, e, (), classes))
     return _dedupe(out)
@@ -176,13 +178,24 @@ def _dedupe(mentions: list[Mention]) -> list[Mention]:
     return out
 
 
+def reading_categories(criteria: Iterable[str] | None) -> frozenset | None:
+    """The target categories whose findings count for these criteria (None: every category)."""
+    if criteria is None:
+        return None
+    criteria = set(criteria)
+    return frozenset(label for label, reg in NORMALIZERS.items() if reg.criterion in criteria)
+
+
 def extract(notes: Iterable[Note], patterns_dir: str | None = None, batch_size: int = 64,
-            prefilter: bool = True) -> Iterator[Mention]:
-    """Mentions for a stream of notes, in input order.
+            prefilter: bool = True, criteria: Iterable[str] | None = None) -> Iterator[Mention]:
+    """Mentions for a stream of notes, in input order: of the named `criteria` (a policy's criterion
+    names, `Policy.criterion_names`), or of every criterion the rules know.
 
     With `prefilter`, only the sentences that can hold a criterion go through the nlp
     (see prefilter.py); the review table is the same either way.
     """
+    criteria = None if criteria is None else frozenset(criteria)
+    categories = reading_categories(criteria)
     nlp = cached_nlp(patterns_dir)
     notes = list(notes)
     shaped, classes, wins = [], [], []
@@ -190,14 +203,16 @@ def extract(notes: Iterable[Note], patterns_dir: str | None = None, batch_size: 
         cls = classify_note(n, patterns_dir)
         win = None
         # a note that may count is read through its shape; one whose words complete no rule is not read
-        if not prefilter or can_count(n.text, cls, patterns_dir) or ocr_damaged(n.text, patterns_dir):
-            n = n._replace(text=read_shapes(n.text, patterns_dir))
-            cls = classify_note(n, patterns_dir)
-            win = window(n.text, cls, patterns_dir) if prefilter else Window.whole(n.text)
+        if not prefilter or can_count(n.text, cls, patterns_dir, categories) or ocr_damaged(n.text, patterns_dir):
+            text = read_shapes(n.text, patterns_dir)
+            if text != n.text:
+                n = n._replace(text=text)
+                cls = classify_note(n, patterns_dir)
+            win = window(n.text, cls, patterns_dir, categories) if prefilter else Window.whole(n.text)
         shaped.append(n)
         classes.append(cls)
         wins.append(win)
     docs = iter(nlp.pipe((w.text for w in wins if w is not None), batch_size=batch_size))
     for note, shape, cls, win in zip(notes, shaped, classes, wins):
         doc = next(docs) if win is not None else None
-        yield from mentions_from_doc(doc, note, cls, win, shape)
+        yield from mentions_from_doc(doc, note, cls, win, shape, criteria)

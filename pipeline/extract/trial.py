@@ -143,8 +143,9 @@ def _diary(lines: list[str]) -> tuple[float, float, int, int] | None:
 def trial_tables(note: Note, note_classes: frozenset) -> list[tuple[Finding, str, int, int]]:
     """Relief from a table or a pain diary: a header with a before column (pre-trial, baseline) and a trial
     column, and a pain row under it; or a baseline line and a trial-average line of the same note."""
-    if not _TABLE_CUE.search(note.text):
-        return []
+    low = note.text.lower()
+    if ("trial" not in low and "baseline" not in low) or not _TABLE_CUE.search(note.text):
+        return []  # every cue holds one of the two words: a substring test passes over most notes at once
     lines = note.text.split("\n")
     starts, at = [], 0
     for line in lines:

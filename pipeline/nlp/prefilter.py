@@ -171,9 +171,12 @@ def _section_patterns(pdir: Path) -> tuple[re.Pattern | None, re.Pattern | None]
     return start, header
 
 
-@lru_cache(maxsize=4)
-def load_filter(patterns_dir: str | None = None) -> Filter | None:
-    """The filter for a rules folder; None when some rule could match anything (then nothing is skipped)."""
+@lru_cache(maxsize=8)
+def load_filter(patterns_dir: str | None = None, categories: frozenset | None = None) -> Filter | None:
+    """The filter for a rules folder; None when some rule could match anything (then nothing is skipped).
+
+    With `categories`, only the target rules of those categories make a sentence worth reading (a policy
+    that does not score a criterion needs none of its sentences)."""
     pdir = Path(patterns_dir or default_patterns_dir())
     cfg_path = pdir / "prefilter.json"
     config = json.loads(cfg_path.read_text(encoding="utf-8")) if cfg_path.exists() else {}
@@ -200,7 +203,7 @@ def load_filter(patterns_dir: str | None = None) -> Filter | None:
     rules = []
     for path in sorted(pdir.glob("targets*.json")):
         for rule in json.loads(path.read_text(encoding="utf-8"))["target_rules"]:
-            if rule["category"] in never_counts:
+            if rule["category"] in never_counts or (categories is not None and rule["category"] not in categories):
                 continue  # read only where a sentence is kept for another rule
             n = need(rule)
             if n is None:
@@ -284,13 +287,48 @@ class Window(NamedTuple):
         return self.note_starts[k] + i - self.starts[k]
 
 
-def can_count(text: str, note_classes: frozenset = frozenset(), patterns_dir: str | None = None) -> bool:
-    """Whether any rule can be completed by the note's words (what `window` checks before it cuts sentences)."""
-    f = load_filter(patterns_dir)
-    return f is None or bool(f.possible(_note_words(text, f)[1], note_classes))
+_PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n")
+
+
+def can_count(text: str, note_classes: frozenset = frozenset(), patterns_dir: str | None = None,
+              categories: frozenset | None = None) -> bool:
+    """Whether any rule can be completed by the words of one paragraph of the note.
+
+    A paragraph, not a sentence: the note as written, before its shape is read (nlp/shapes.py joins a
+    sentence wrapped over several lines, never across a blank line), so a rule whose words meet in no
+    paragraph cannot match in any sentence of the shaped note either.
+    """
+    f = load_filter(patterns_dir, categories)
+    if f is None:
+        return True
+    words, note_hits = _note_words(text, f)
+    rules = f.possible(note_hits, note_classes)
+    if not rules:
+        return False
+    breaks = tuple(_PARAGRAPH_BREAK.finditer(text))
+    if not breaks:
+        return True  # one paragraph: its words are the note's
+    a = 0
+    for m in (*breaks, None):
+        b = len(text) if m is None else m.start()
+        hits = set()
+        for w in WORD.findall(text, a, b):
+            h = words.get(w)
+            if h:
+                hits |= h
+        if hits and _can_count(hits, rules, note_classes):
+            return True
+        a = b if m is None else m.end()
+    return False
+
+
+_LAST_WORDS: list = [None, None, None]  # the last text read, its filter and its words: `can_count` then `window`
 
 
 def _note_words(text: str, f) -> tuple[dict, set]:
+    """The note's words that hit some rule element, with their hits; and all the hits together."""
+    if _LAST_WORDS[0] is text and _LAST_WORDS[1] is f:
+        return _LAST_WORDS[2]
     seen, words = f.seen, {}
     for w in set(WORD.findall(text)):
         h = seen.get(w)
@@ -298,13 +336,16 @@ def _note_words(text: str, f) -> tuple[dict, set]:
             h = f.hits(w)
         if h:
             words[w] = h
-    return words, set().union(*words.values())
+    found = words, set().union(*words.values())
+    _LAST_WORDS[:] = text, f, found
+    return found
 
 
-def window(text: str, note_classes: frozenset = frozenset(), patterns_dir: str | None = None) -> Window | None:
-    """The sentences of a note that can hold a target, with the section headers before them;
-    None when the note cannot count."""
-    f = load_filter(patterns_dir)
+def window(text: str, note_classes: frozenset = frozenset(), patterns_dir: str | None = None,
+           categories: frozenset | None = None) -> Window | None:
+    """The sentences of a note that can hold a target (of `categories`, default any), with the section
+    headers before them; None when the note cannot count."""
+    f = load_filter(patterns_dir, categories)
     if f is None:
         return Window.whole(text)
     words, note_hits = _note_words(text, f)

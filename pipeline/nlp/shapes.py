@@ -10,6 +10,7 @@ original text. The furniture patterns and the OCR vocabulary are data (`patterns
 """
 from __future__ import annotations
 
+import bisect
 import json
 import re
 from functools import lru_cache
@@ -37,6 +38,9 @@ _KEY_EQUALS = re.compile(r"(?<=[A-Za-z)])=(?=\s*[\d<>])")  # "ODI=38%" reads as 
 # OCR in numbers: O/o for 0 beside digits, l/I for 1 beside digits or in a fraction
 _OCR_ZERO = re.compile(r"(?<=\d)[Oo](?=[\d%/.]|\b)|(?<=\d[.,])[Oo]")
 _OCR_ONE = re.compile(r"(?<=\d)[lI](?=[\d%])|(?<=/)[lI](?=\d|\b)|\b[lI](?=\s?/\s?\d)|\b[lI](?=\d)")
+# cheap tests that a note can hold what each reader above changes (most notes hold none of it)
+_MAY_OCR_ZERO = re.compile(r"[0-9][.,]?[Oo]")
+_MAY_OCR_ONE = re.compile(r"[lI](?=[\d%]|\s?/\s?\d)|/[lI]\b")
 
 
 class ShapeRules(NamedTuple):
@@ -77,18 +81,50 @@ def _same_length(old: str, new: str) -> str:
     return new + " " * (len(old) - len(new)) if len(new) <= len(old) else old
 
 
-def _blank_furniture(lines: list[str], rules: ShapeRules) -> list[bool]:
-    blank = []
-    for i, line in enumerate(lines):
-        hit = bool(line.strip()) and any(p.search(line) for p in rules.furniture)
-        if hit:
-            lines[i] = " " * len(line)
-        blank.append(hit)
+def _blank_furniture(text: str, lines: list[str], rules: ShapeRules) -> list[bool]:
+    """Blank each furniture line; only the lines the patterns together touch are tried one by one."""
+    blank = [False] * len(lines)
+    if rules.any_furniture is None:
+        return blank
+    starts, tried = None, set()
+    for m in rules.any_furniture.finditer(text):
+        if starts is None:
+            starts = [0]
+            for line in lines[:-1]:
+                starts.append(starts[-1] + len(line) + 1)
+        first = bisect.bisect_right(starts, m.start()) - 1
+        last = bisect.bisect_right(starts, max(m.end() - 1, m.start())) - 1
+        for i in range(first, last + 1):
+            if i in tried:
+                continue
+            tried.add(i)
+            line = lines[i]
+            if line.strip() and any(p.search(line) for p in rules.furniture):
+                lines[i] = " " * len(line)
+                blank[i] = True
     return blank
 
 
-def _join_wrapped(lines: list[str], furniture: list[bool]) -> str:
+_MAY_RUN_ON = re.compile(r"\n(?=[ \t]{0,3}[a-z(\d])")  # a line break before a line that may go on a sentence
+
+
+def _join_wrapped(lines: list[str], furniture: list[bool], text: str) -> str:
     """Lines joined with a space where a sentence runs on, else with their line break."""
+    if not any(furniture):  # only the breaks before a line that can go on need a look
+        out, at = [], 0
+        for m in _MAY_RUN_ON.finditer(text):
+            i = m.start()
+            a = text[text.rfind("\n", 0, i) + 1:i].rstrip()
+            end = text.find("\n", i + 1)
+            b = text[i + 1:len(text) if end < 0 else end]
+            starts_on = _STARTS_CONTINUED.match(b) or (_STARTS_NUMBER.match(b) and _NEEDS_MORE.search(a))
+            if len(a) >= _WRAP_MIN and _ENDS_OPEN.search(a) and starts_on and not _LIST_OR_FIELD.match(b) \
+                    and "|" not in a:
+                out.append(text[at:i])
+                out.append(" ")
+                at = i + 1
+        out.append(text[at:])
+        return "".join(out)
     out = [lines[0]]
     i = 0
     while i < len(lines) - 1:
@@ -137,20 +173,27 @@ def read_shapes(text: str, patterns_dir: str | None = None) -> str:
     if not text:
         return text
     rules = load_shape_rules(patterns_dir)
-    s = _HYPHENATED.sub(lambda m: m.group(1) + m.group(2) + "  ", text)
-    s = _FILLED.sub(lambda m: " " * (m.start(1) - m.start()) + m.group(1) + " " * (m.end() - m.end(1)), s)
-    s = _LEADER.sub(lambda m: " " * len(m.group(0)), s)
-    s = _UNCHECKED.sub(lambda m: m.group(0)[:m.start(1) - m.start()] + " " * len(m.group(1)), s)
-    s = _KEY_EQUALS.sub(" ", s)
-    s = _OCR_ZERO.sub("0", s)
-    s = _OCR_ONE.sub("1", s)
+    s = text
+    if "-\n" in s:
+        s = _HYPHENATED.sub(lambda m: m.group(1) + m.group(2) + "  ", s)
+    if "_" in s:
+        s = _FILLED.sub(lambda m: " " * (m.start(1) - m.start()) + m.group(1) + " " * (m.end() - m.end(1)), s)
+    if "..." in s or "…" in s:
+        s = _LEADER.sub(lambda m: " " * len(m.group(0)), s)
+    if "[" in s or "☐" in s or "□" in s:
+        s = _UNCHECKED.sub(lambda m: m.group(0)[:m.start(1) - m.start()] + " " * len(m.group(1)), s)
+    if "=" in s:
+        s = _KEY_EQUALS.sub(" ", s)
+    if _MAY_OCR_ZERO.search(s):
+        s = _OCR_ZERO.sub("0", s)
+    if _MAY_OCR_ONE.search(s):
+        s = _OCR_ONE.sub("1", s)
     damaged = _damaged_words(s, rules)
     if damaged:
         s = re.sub(r"\b(?:" + "|".join(map(re.escape, sorted(damaged))) + r")\b", lambda m: _mend(m, rules.mended), s,
                    flags=re.I)
     lines = s.split("\n")
-    furniture = _blank_furniture(lines, rules) if rules.any_furniture is not None and rules.any_furniture.search(s) \
-        else [False] * len(lines)
-    s = _join_wrapped(lines, furniture)
+    furniture = _blank_furniture(s, lines, rules)
+    s = _join_wrapped(lines, furniture, s)
     assert len(s) == len(text)
     return s

@@ -31,6 +31,11 @@ class Policy(NamedTuple):
     path: str
     sha256: str
 
+    @property
+    def criterion_names(self) -> frozenset:
+        """The criteria scored, which are the criteria of the mentions read (a scorer reads its criterion's)."""
+        return frozenset(c.name for c in self.criteria)
+
 
 def resolve_policy_path(policy: str | Path | None) -> Path:
     """A policy by shipped name ("scs-permanent") or by path to a YAML file."""

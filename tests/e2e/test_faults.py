@@ -238,9 +238,9 @@ COUNT_EXTRACTED = textwrap.dedent("""
     import atexit, sys
     import pipeline.engines.batch as batch
     real, calls = batch._extract_chunk, []
-    def counted(notes, patterns_dir):
+    def counted(notes, patterns_dir, criteria):
         calls.append(len(notes))
-        return real(notes, patterns_dir)
+        return real(notes, patterns_dir, criteria)
     batch._extract_chunk = counted
     atexit.register(lambda: print(f"EXTRACTED {len(calls)} chunks", file=sys.stderr))
 """)

@@ -33,7 +33,7 @@ def test_resume_reuses_finished_chunks_and_ends_with_the_same_table(tmp_path, re
     import pipeline.engines.batch as batch
     calls = []
     original = batch._extract_chunk
-    monkeypatch.setattr(batch, "_extract_chunk", lambda notes, pd_: calls.append(len(notes)) or original(notes, pd_))
+    monkeypatch.setattr(batch, "_extract_chunk", lambda notes, pd_, crit: calls.append(len(notes)) or original(notes, pd_, crit))
     result = run_batch(SAMPLES / "notes.csv", tmp_path, cases=cases, chunk_size=10, resume=True, quiet=True)
     assert len(calls) == 4  # only the unfinished chunks were extracted again
     pd.testing.assert_frame_equal(result.review, reference.review)

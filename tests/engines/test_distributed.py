@@ -115,7 +115,8 @@ def test_extract_partition_is_a_pure_frame_function(notes):
     frame = extract_partition(valid)
     assert list(frame.columns) == MENTION_COLUMNS and len(frame)
     assert frame["note_classes"].map(lambda s: s == ";".join(sorted(s.split(";"))) if s else True).all()
-    assert mention_tuples(frame.sample(frac=1, random_state=0)) == list(extract(_notes(valid)))
+    from pipeline.scoring.policy import load_policy
+    assert mention_tuples(frame.sample(frac=1, random_state=0)) == list(extract(_notes(valid), criteria=load_policy().criterion_names))
     assert isinstance(mention_tuples(frame)[0].note_date, dt.date)
     assert extract_partition(valid.iloc[:0]).columns.tolist() == MENTION_COLUMNS
 

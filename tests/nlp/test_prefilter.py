@@ -73,9 +73,9 @@ def test_review_and_used_evidence_are_the_same_with_and_without_the_prefilter(sa
     cases = read_cases(SAMPLES / "cases.csv")
     import importlib
     review_module = importlib.import_module("pipeline.engines.memory")
-    monkeypatch.setattr(review_module, "extract", lambda notes, patterns_dir=None: iter(full))
+    monkeypatch.setattr(review_module, "extract", lambda notes, patterns_dir=None, criteria=None: iter(full))
     slow = pipeline.review(read_table(SAMPLES / "notes.csv"), cases=cases)
-    monkeypatch.setattr(review_module, "extract", lambda notes, patterns_dir=None: iter(fast))
+    monkeypatch.setattr(review_module, "extract", lambda notes, patterns_dir=None, criteria=None: iter(fast))
     quick = pipeline.review(read_table(SAMPLES / "notes.csv"), cases=cases)
     pd.testing.assert_frame_equal(slow.review, quick.review)
     used = lambda ev: ev[ev.used].reset_index(drop=True)  # noqa: E731
@@ -100,3 +100,28 @@ def test_the_prefilter_only_drops_mentions_that_cannot_count(folder):
     assert {(m.criterion, m.label) for m in full - fast} <= {("trial", "mention"), ("trial", "other_treatment"),
                                                              ("trial", "unattributed")}
     assert len(fast) > 100
+
+
+def test_a_rule_whose_words_meet_only_across_paragraphs_does_not_make_a_note_worth_reading():
+    from pipeline.nlp.prefilter import can_count
+    apart = "Abdomen non-tender, non-distended.\n\nPlan: surgical consult.\n\nWound care as before."
+    together = "Tried non-surgical care for a year without relief."
+    assert not can_count(apart)
+    assert can_count(together)
+    # a sentence wrapped over lines of one paragraph still counts (the shape reader joins it)
+    assert can_count("Six months of non-\nsurgical\ncare failed.")
+
+
+def test_a_policy_reads_only_the_criteria_it_scores(sample_notes):
+    from pipeline.scoring.policy import load_policy
+    everything = list(extract(sample_notes))
+    default = load_policy()
+    payer = load_policy("aetna-cpb-0194")
+    for pol in (default, payer):
+        read = list(extract(sample_notes, criteria=pol.criterion_names))
+        wanted = [m for m in everything if m.criterion in pol.criterion_names]
+        assert {m.criterion for m in read} <= pol.criterion_names and set(read) <= set(wanted)
+        # what is no longer read is only what could not count (a sentence kept for another criterion's rule)
+        assert {(m.criterion, m.label) for m in set(wanted) - set(read)} <= {
+            ("trial", "mention"), ("trial", "other_treatment"), ("trial", "unattributed")}
+    assert {m.criterion for m in everything} - default.criterion_names  # the default policy does skip some
