@@ -24,15 +24,48 @@ _PLAN = re.compile(r"[x×]\s*$|\bfor\s+(?:another|an?\s+additional|the\s+next)\s
 WEEKS_PER_MONTH = 52 / 12
 NEAR = 25  # characters between "PT" and its duration ("8 weeks of outpatient physical therapy")
 FAR = 70
-_FREQUENCY = re.compile(r"\b\d+\s*[x×]\s*/?\s*(?:wk|week)s?\b|\b\d+\s+(?:visits?|sessions?)\b", re.I)
+_FREQUENCY = re.compile(r"\b\d+\s*(?:[x×]|times)\s*(?:/|per|an?|each)?\s*(?:wk|week|weekly)s?\b|\b\d+\s+(?:visits?|sessions?)\b",
+                        re.I)
 _OTHER_THERAPY = re.compile(r"\b(?:chiro\w*|massage|acupunct\w*|yoga|pilates|gym|HEP|home\s+exercise|injections?|ESI|"
                             r"TENS|aquatic\s+class|video|telehealth|virtual)\b", re.I)
 # a date is a date of service when a visit word names it ("eval 9/16/2024", "d/c 11/11/2024", a PT CPT code)
 _SERVICE = re.compile(r"\b(?:eval\w*|initial|start\s+of\s+care|soc|first\s+visit|visits?|seen|d/c|dc'?d|discharg\w*|"
-                      r"final\s+visit|last\s+visit|re-?eval\w*|attended|tx|treatment|sessions?|dos|"
+                      r"final\s+visit|last\s+visit|re-?eval\w*|attended|tx|treatment|sessions?|dos|in[- ](?:clinic|person)|"
                       r"date\s+of\s+service|97(?:16[1-4]|110|112|140|530|535|750))\b", re.I)
-_NOT_SERVICE = re.compile(r"\b(?:cancel\w*|no[- ]?shows?|missed|scheduled?|planned|plan\s+of\s+care|poc|cert\w*|"
-                          r"order\w*|referr\w*|auth\w*|video|tele\w*|virtual|expir\w*|goal\w*|due|next)\b", re.I)
+_NOT_SERVICE = re.compile(r"\b(?:cancel\w*|no[- ]?shows?|missed|(?:re)?scheduled?|resched\w*|planned|plan\s+of\s+care|poc|"
+                          r"cert\w*|order\w*|referr\w*|auth\w*|video|tele\w*|virtual|expir\w*|goal\w*|due|next|"
+                          r"non-?attendance|not\s+seen|closed|holiday)\b", re.I)
+# a note about PT that records no visit of its own: its date is not a date of service (the visits it lists still are)
+_NOT_A_VISIT = re.compile(r"\b(?:schedul\w*|no[- ]?shows?|cancel\w*|not\s+seen|administrative|telephone|phone\s+(?:call|note|"
+                          r"encounter)|orders?|referrals?)\b", re.I)
+# the head of a log of visits ("Date of Service      Type", "| Visit | Date | Provider |", "Visits (12):"), a line
+# with no date of its own: the lines under it that hold a date are its rows, each a visit unless it says otherwise
+_LOG_HEADER = re.compile(r"^[\W_]*(?:dates?\s+of\s+service|DOS|visits?|visit\s+dates?|dates?|dates?\s+of\s+visits?|"
+                         r"date\s+seen|visit\s+log|treatment\s+log|attendance)\b[^\n]*$", re.I)
+_ANY_DATE = re.compile(r"\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}|\d{1,2}[- ][A-Za-z]{3,9}[- ]\d{2,4}|[A-Za-z]{3,9}\.? \d{1,2},? \d{4}")
+_RULE_LINE = re.compile(r"^[\s|:+=-]*$")  # a table's ruled line under its head
+
+
+def _log_rows(lines: list[str]) -> set[int]:
+    """The lines that are rows of a log of visits: those holding a date, right under its head (a ruled line between)."""
+    rows, open_ = set(), False
+    for k, line in enumerate(lines):
+        dated = _ANY_DATE.search(line) is not None
+        if not dated and _LOG_HEADER.match(line):
+            open_ = True
+        elif open_ and dated:
+            rows.add(k)
+        elif open_ and line.strip() and _RULE_LINE.match(line):
+            continue
+        else:
+            open_ = False
+    return rows
+
+
+def service_span(text: str, r) -> bool:
+    """Whether a span of dates is one of service: not a certification period, plan of care or authorization."""
+    line_start = text.rfind("\n", 0, r.start) + 1
+    return not _NOT_SERVICE.search(text[max(line_start, r.start - 40):r.start])
 # a list of dates that are all visits: "PT visit log: 5/20/24, 6/10/24, ...", "Visits attended: ..."
 _VISIT_LIST = re.compile(r"\b(?:visit\s+log|visits?\s+attended|dates?\s+of\s+service|attended\s+(?:on|visits)|seen\s+on|"
                          r"visits)\s*[:(]?\s*\d{1,2}/\d{1,2}", re.I)
@@ -45,8 +78,12 @@ def service_dates(text: str, note_date) -> list:
     if not _SERVICE.search(text) and not _VISIT_LIST.search(text):
         return []
     found = find_dates(text, note_date)
-    at = 0
-    for line in text.split("\n") if _VISIT_LIST.search(text) else ():
+    lines = text.split("\n")
+    rows = _log_rows(lines)
+    at, listed = 0, []
+    for k, line in enumerate(lines):
+        if k in rows:
+            listed.append((at, at + len(line)))
         if _VISIT_LIST.search(line):  # a visit list's dates may carry no year
             found += [d._replace(start=at + d.start, end=at + d.end) for d in find_dates(line, note_date, yearless=True)
                       if not any(f.start <= at + d.start < f.end for f in found)]
@@ -59,9 +96,12 @@ def service_dates(text: str, note_date) -> list:
         line_end = text.find("\n", d.end)
         line_end = len(text) if line_end < 0 else line_end
         before, after = text[max(line_start, d.start - 30):d.start], text[d.end:min(line_end, d.end + 25)]
-        if _NOT_SERVICE.search(before[-18:]) or _NOT_SERVICE.search(after):
+        row = any(a <= d.start < b for a, b in listed)
+        if _NOT_SERVICE.search(before[-18:]) or _NOT_SERVICE.search(after) or \
+                (row and _NOT_SERVICE.search(text[line_start:line_end])):
             continue
-        if _VISIT_LIST.search(text[line_start:line_end]) or _SERVICE.search(before) or _SERVICE.search(after[:15]):
+        if _VISIT_LIST.search(text[line_start:line_end]) or _SERVICE.search(before) or \
+                _SERVICE.search(after.lstrip(" \t.|:-")[:15]) or row:
             out.append(d)
     return out
 
@@ -82,7 +122,7 @@ def normalize_pt(t: Target) -> list[Finding]:
     s = t.sentence
     if _TELEHEALTH.search(s) and not re.search(r"\bin[- ](?:person|clinic)\b", s, re.I):
         return [Finding("telehealth", date=_time_reference(t) or t.note_date)]
-    ranges = find_date_ranges(s, t.note_date)
+    ranges = [r for r in find_date_ranges(s, t.note_date) if service_span(s, r)]
     a0, a1 = t.start - t.sent_start, t.end - t.sent_start
     written = s
     s, a0, a1 = words_to_digits_around(s, a0, a1)  # "completed eight weeks of PT"
@@ -143,11 +183,15 @@ def pt_visit_dates(note: Note, note_classes: frozenset) -> list[tuple[Finding, s
         return []  # a video visit is not a date of in-person service
     first = len(note.text) - len(note.text.lstrip())  # the first line with words (a fax header may be blank)
     header_end = note.text.find("\n", first) if "\n" in note.text[first:] else len(note.text)
-    ranges = find_date_ranges(note.text, note.note_date)
-    # a summary that states its dates of service was written after them: its own date is not one
-    out = [] if ranges else [(Finding("pt_visit", None, "", note.note_date), note.text[first:header_end], first, header_end)]
+    ranges = [r for r in find_date_ranges(note.text, note.note_date) if service_span(note.text, r)]
+    visits = [] if ranges else service_dates(note.text, note.note_date)
+    # a summary that states its dates of service was written after them, and a scheduling, no-show or
+    # administrative note records no visit: its own date is not one
+    head = " ".join([note.note_type or "", *note.text[first:].lstrip().split("\n", 2)[:2]])[:300]
+    own = not ranges and len({d.date for d in visits}) < 2 and not _NOT_A_VISIT.search(head)
+    out = [(Finding("pt_visit", None, "", note.note_date), note.text[first:header_end], first, header_end)] if own else []
     if not ranges:  # the visits it names ("Eval 04/01/2025", "visits 09/05, 09/19, 10/03"), on its own lines too
-        for d in service_dates(note.text, note.note_date):
+        for d in visits:
             line_start = note.text.rfind("\n", 0, d.start) + 1
             line_end = note.text.find("\n", d.end)
             line_end = len(note.text) if line_end < 0 else line_end

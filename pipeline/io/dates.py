@@ -165,7 +165,9 @@ def _find_dates(text: str, ref: dt.date | None = None, yearless: bool = False) -
     return tuple(sorted(found))
 
 
-_RANGE_GAP = re.compile(r"^\s*(?:-{1,2}|–|—|to|through|thru|until|till)\s*$", re.I)
+# what lies between the two dates of a span; the first may carry a short note ("01/08/2024 (initial evaluation)
+# through 03/18/2024")
+_RANGE_GAP = re.compile(r"^\s*(?:\([^()\n]{1,30}\)\s*)?(?:-{1,2}|–|—|to|through|thru|until|till)\s*$", re.I)
 
 
 class DateRange(NamedTuple):

@@ -69,6 +69,28 @@ def score_trial(ms: Indexed, review_date: dt.date, p: dict, name: str) -> Criter
 FORMAL_PT = ("pt_visit", "service_range", "stated_duration")
 
 
+def _service_days(found: Indexed, window_start: dt.date, review_date: dt.date) -> tuple[list, set]:
+    """The dates of service inside the window (a span's ends, clipped to it), and the mentions that gave them.
+
+    A note that states its span of service was written at or after its end: its own date, after the span, is
+    the summary's, not a visit's."""
+    spans = {}
+    for _, m in found:
+        if m.label == "service_range":
+            spans[m.note_id] = max(spans.get(m.note_id, m.date_end), m.date_end)
+    days, used = [], set()
+    for i, m in found:
+        if m.label == "pt_visit" and m.date == m.note_date and m.note_id in spans and spans[m.note_id] < m.date:
+            continue
+        if m.label == "pt_visit" and window_start <= m.date <= review_date:
+            days.append(m.date)
+            used.add(i)
+        elif m.label == "service_range" and m.date <= review_date and m.date_end >= window_start:
+            days += [max(m.date, window_start), min(m.date_end, review_date)]
+            used.add(i)
+    return days, used
+
+
 @scorer("physical_therapy", Facts(
     "pt", "Physical therapy", ("pt_weeks", "pt_first_date", "pt_last_date"),
     {"pt_weeks": ("weeks", " weeks"), "pt_first_date": ("first date", ""), "pt_last_date": ("last date", "")},
@@ -79,22 +101,22 @@ def score_pt(ms: Indexed, review_date: dt.date, p: dict, name: str) -> Criterion
     window_start = review_date - relativedelta(months=int(p["window_months"]))
     in_window = lambda d: d is not None and window_start <= d <= review_date  # noqa: E731
     formal = [(i, m) for i, m in ms if m.label in FORMAL_PT + ("mention",) and affirmed(m, review_date)]
-    days, used = [], set()
-    for i, m in formal:
-        if m.label == "pt_visit" and in_window(m.date):
-            days.append(m.date)
-            used.add(i)
-        elif m.label == "service_range" and m.date <= review_date and m.date_end >= window_start:
-            days += [max(m.date, window_start), min(m.date_end, review_date)]
-            used.add(i)
+    # the visits' own records over a letter or form that restates the course, unless they date no course
+    every = [(i, m) for i, m in formal if m.label in FORMAL_PT]
+    counted = sources_first(every)
+    days, used = _service_days(counted, window_start, review_date)
+    if len(set(days)) < 2 and counted != every:
+        counted = every
+        days, used = _service_days(counted, window_start, review_date)
     empty = {"pt_weeks": None, "pt_first_date": None, "pt_last_date": None}
-    if days:
+    stated = [(i, m) for i, m in counted if m.label == "stated_duration" and in_window(m.date)]
+    # one date of service measures no course: a course's stated length says more (a therapist's letter of its date)
+    if days and (min(days) < max(days) or not stated):
         first, last = min(days), max(days)
         weeks = round((last - first).days / 7, 1)
         status = "met" if weeks >= p["min_weeks"] else "not_met"
         return CriterionResult(status, {"pt_weeks": weeks, "pt_first_date": first, "pt_last_date": last,
                                         f"{name}_status": status}, frozenset(used))
-    stated = [(i, m) for i, m in formal if m.label == "stated_duration" and in_window(m.date)]
     if stated:
         i, m = _latest(stated)
         status = "met" if m.value >= p["min_weeks"] else "not_met"
