@@ -37,7 +37,7 @@ _NOT_SERVICE = re.compile(r"\b(?:cancel\w*|no[- ]?shows?|missed|(?:re)?scheduled
                           r"non-?attendance|not\s+seen|closed|holiday)\b", re.I)
 # a note about PT that records no visit of its own: its date is not a date of service (the visits it lists still are)
 _NOT_A_VISIT = re.compile(r"\b(?:schedul\w*|no[- ]?shows?|cancel\w*|not\s+seen|administrative|telephone|phone\s+(?:call|note|"
-                          r"encounter)|orders?|referrals?)\b", re.I)
+                          r"encounter)|orders?|referrals?|letters?|correspondence)\b", re.I)
 # the head of a log of visits ("Date of Service      Type", "| Visit | Date | Provider |", "Visits (12):"), a line
 # with no date of its own: the lines under it that hold a date are its rows, each a visit unless it says otherwise
 _LOG_HEADER = re.compile(r"^[\W_]*(?:dates?\s+of\s+service|DOS|visits?|visit\s+dates?|dates?|dates?\s+of\s+visits?|"
@@ -96,8 +96,13 @@ def service_dates(text: str, note_date) -> list:
         line_end = text.find("\n", d.end)
         line_end = len(text) if line_end < 0 else line_end
         before, after = text[max(line_start, d.start - 30):d.start], text[d.end:min(line_end, d.end + 25)]
+        if not re.search(r"\w", after):  # the line ends here: its sentence goes on on the next
+            after = text[d.end:d.end + 25]
+        # the words before it in its clause: "Rescheduled initial evaluation for 10/09/2023", "no-show for the eval (...)"
+        clause = text[max(line_start, d.start - 60):d.start]
+        clause = clause[max(clause.rfind(";"), clause.rfind(". ")) + 1:]
         row = any(a <= d.start < b for a, b in listed)
-        if _NOT_SERVICE.search(before[-18:]) or _NOT_SERVICE.search(after) or \
+        if _NOT_SERVICE.search(before[-18:]) or _NOT_SERVICE.search(after) or _NOT_SERVICE.search(clause) or \
                 (row and _NOT_SERVICE.search(text[line_start:line_end])):
             continue
         if _VISIT_LIST.search(text[line_start:line_end]) or _SERVICE.search(before) or \

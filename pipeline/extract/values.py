@@ -18,7 +18,7 @@ def words_to_digits(text: str) -> str:
     if not _NUMBER_WORD.search(text):
         return text
     try:
-        return alpha2digit(text, "en")
+        return alpha2digit(text, "en", threshold=2)  # "two months" too; "one" stays a word ("no one", "one of")
     except Exception:  # text2num is strict about some inputs; fall back to the text as written
         return text
 

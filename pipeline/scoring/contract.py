@@ -104,6 +104,10 @@ def score_pt(ms: Indexed, review_date: dt.date, p: dict, name: str) -> Criterion
     # the visits' own records over a letter or form that restates the course, unless they date no course
     every = [(i, m) for i, m in formal if m.label in FORMAL_PT]
     counted = sources_first(every)
+    if counted and all("restatement" in m.note_classes for _, m in counted) and any(
+            m.label == "telehealth" and "restatement" not in m.note_classes and affirmed(m, review_date)
+            and in_window(m.date) for _, m in ms):
+        every = counted = []  # a form or letter's course that the visits' own records show was given by video
     days, used = _service_days(counted, window_start, review_date)
     if len(set(days)) < 2 and counted != every:
         counted = every
