@@ -288,6 +288,7 @@ class Window(NamedTuple):
 
 
 _PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n")
+_LINE_HYPHEN = re.compile(r"(?<=[A-Za-z])-\n(?=[a-z])")
 
 
 def can_count(text: str, note_classes: frozenset = frozenset(), patterns_dir: str | None = None,
@@ -301,6 +302,8 @@ def can_count(text: str, note_classes: frozenset = frozenset(), patterns_dir: st
     f = load_filter(patterns_dir, categories)
     if f is None:
         return True
+    if "-\n" in text:  # a word hyphenated across lines is one word to the rules
+        text = _LINE_HYPHEN.sub("", text)
     words, note_hits = _note_words(text, f)
     rules = f.possible(note_hits, note_classes)
     if not rules:

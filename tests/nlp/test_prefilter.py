@@ -125,3 +125,12 @@ def test_a_policy_reads_only_the_criteria_it_scores(sample_notes):
         assert {(m.criterion, m.label) for m in set(wanted) - set(read)} <= {
             ("trial", "mention"), ("trial", "other_treatment"), ("trial", "unattributed")}
     assert {m.criterion for m in everything} - default.criterion_names  # the default policy does skip some
+
+
+def test_a_word_hyphenated_across_lines_completes_a_rule_for_a_policy_that_reads_only_its_criteria():
+    import datetime as dt
+    from pipeline.records import Note
+    text = "Overall the stimulator trial produced a 65% re-\nduction in her pain."
+    note = Note("p", "n", dt.date(2025, 1, 1), "", text)
+    read = [m for m in extract([note], criteria={"trial"}) if m.label == "relief"]
+    assert [m.value for m in read] == [65.0]
