@@ -35,6 +35,7 @@ class Target(NamedTuple):
     note_date: dt.date
     note_classes: frozenset
     following: str = ""  # the next sentence (persisting pain is often written right after the surgery)
+    preceding: str = ""  # the sentence before ("Before the trial her pain averaged 8/10. With the stimulator ...")
 
     def has(self, *categories: str) -> bool:
         return any(m.category in categories for m in self.modifiers)

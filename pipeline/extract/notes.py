@@ -84,10 +84,21 @@ def _target(ent, note: Note, classes: frozenset, win: Window) -> Target:
     rule = getattr(ent._, "target_rule", None)
     return Target(ent.label_, ent.text, at(ent.start_char), at(ent.end_char), sent.text, at(sent.start_char),
                   _section(ent, note, at), mods, dict(getattr(rule, "metadata", None) or {}), note.note_date, classes,
-                  _next_sentence(note.text, at(sent.start_char + max(len(sent.text.rstrip()) - 1, 0)) + 1))
+                  _next_sentence(note.text, at(sent.start_char + max(len(sent.text.rstrip()) - 1, 0)) + 1),
+                  _previous_sentence(note.text, at(sent.start_char)))
 
 
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s|\n")
+
+
+def _previous_sentence(text: str, at: int) -> str:
+    """The note's sentence before offset `at`, on the same paragraph, read from the note itself."""
+    head = text[max(0, at - 400):at].rstrip()
+    if not head or head.endswith("\n\n") or "\n\n" in text[max(0, at - 2):at]:
+        return ""
+    ends = list(_SENTENCE_END.finditer(head))
+    cut = ends[-2].end() if len(ends) >= 2 and ends[-1].end() >= len(head) else (ends[-1].end() if ends else 0)
+    return head[cut:].strip()
 
 
 def _next_sentence(text: str, at: int) -> str:

@@ -43,7 +43,15 @@ def normalize_trial_relief(t: Target) -> list[Finding]:
     pairs = pain_change(s)
     if not pairs and t.following:  # "Her baseline before the trial was NRS 7/10. Over the trial week ... 5/10"
         pairs = [n._replace(end=min(n.end, len(s))) for n in pain_change(s + " " + t.following) if n.start < len(s)]
-    values = [n for n in percents(s) + fractions + score_pairs(s) + pairs
+    if not pairs and t.preceding:  # "Before the trial her pain averaged 8/10. With the stimulator ... a 2 or 3"
+        k = len(t.preceding) + 1
+        pairs = [n._replace(start=max(n.start - k, 0), end=n.end - k)
+                 for n in pain_change(t.preceding + " " + s) if n.end > k]
+    if t.metadata.get("pairs_only"):  # a bare pain score anchors only a before-and-after pair
+        percents_and_pairs = pairs
+    else:
+        percents_and_pairs = percents(s) + fractions + score_pairs(s) + pairs
+    values = [n for n in percents_and_pairs
               if not any(a <= n.start < b for a, b in noise)
               and not any(th.start <= n.start < th.end for th in thresholds)]
     candidates = []
@@ -109,6 +117,9 @@ _PHASE_BEFORE = re.compile(r"\b(?:before(?:\s+(?:the\s+)?trial)?|baseline|pre-?\
 _PHASE_TRIAL = re.compile(r"\b(?:during(?:\s+(?:the\s+)?trial)?|trial|with\s+stim\w*)\b", re.I)
 _DATED_SCORE = re.compile(r"\b\d{1,2}/\d{1,2}(?:/\d{2,4})?\s*:\s*(\d{1,2}(?:\.\d)?)\b")
 _AFTER_LABEL_SCORE = re.compile(r"^[\s|:,-]*(\d{1,2}(?:\.\d)?)(?![\d/.])")
+_DATE_CELL = r"\d{1,2}/\d{1,2}(?:/\d{2,4})?"
+_DAY_THEN_DATE = re.compile(r"^[\s|:,-]*\d{1,2}[\s|]+" + _DATE_CELL + r"[\s|:,-]+(?P<n>\d{1,2}(?:\.\d)?)(?![\d/.])")
+_DATED_ROW = re.compile(r"^[\s|]*" + _DATE_CELL + r"[\s|:,-]+(?P<n>\d{1,2}(?:\.\d)?)(?![\d/.%])")
 
 
 def _diary(lines: list[str]) -> tuple[float, float, int, int] | None:
@@ -116,23 +127,38 @@ def _diary(lines: list[str]) -> tuple[float, float, int, int] | None:
     ("6/26  before trial  6", "05/01/25 | trial | 3"), or a phase label with its dated scores
     ("BEFORE TRIAL: 4/7: 8  4/8: 7 ...")."""
     before, during, rows = [], [], []
+    section = None  # the phase a heading names ("BASELINE WEEK (before trial)"), for the dated rows under it
     for k, line in enumerate(lines):
         phase = _PHASE_BEFORE.search(line)
         target = before
         if phase is None:
             phase, target = _PHASE_TRIAL.search(line), during
         if phase is None:
+            row = _DATED_ROW.match(line)
+            if section is not None and row:  # "01/03/2025    7     took extra tramadol 50mg"
+                v = float(row.group("n"))
+                if 0 <= v <= 10:
+                    section.append(v)
+                    rows.append(k)
             continue
-        dated = [float(x) for x in _DATED_SCORE.findall(line[phase.end():])]
+        rest = line[phase.end():]
+        dated = [float(x) for x in _DATED_SCORE.findall(rest)]
         if len(dated) >= 2:
             values = dated
         else:
-            m = _AFTER_LABEL_SCORE.match(line[phase.end():])
+            m = _AFTER_LABEL_SCORE.match(rest)
             values = [float(m.group(1))] if m else []
+            # "Baseline 1   07/05    7": a day's number, its date, then its score
+            day = _DAY_THEN_DATE.match(rest)
+            if day:
+                values = [float(day.group("n"))]
         values = [v for v in values if 0 <= v <= 10]
         if values:
             target.extend(values)
             rows.append(k)
+            section = None
+        else:
+            section = target
     if len(before) + len(during) < 3 or not before or not during:
         return None
     b, a = sum(before) / len(before), sum(during) / len(during)

@@ -129,6 +129,7 @@ def pain_change(text: str) -> list[Number]:
             continue
         head, tail = text[max(0, m.start() - 60):m.start()], text[m.end():m.end() + 30]
         head = re.split(r"[;.]\s|\d(?![\d/])", head)[-1]  # the cues of this score's own clause, after any other number
+        tail = re.split(r"[;.](?:\s|$)", tail)[0]  # and before the next sentence
         # a role named right after the score wins; else the cue nearest before it
         if _BEFORE_AFTER.match(tail):
             role = "before"

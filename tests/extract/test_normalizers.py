@@ -262,3 +262,32 @@ def test_indication_found(nlp, text):
 def test_indication_absent(nlp, text):
     ms = mentions(nlp, text, "indication")
     assert not [m for m in ms if m.label in ("syndrome", "surgery_with_pain") and not m.negated]
+
+
+def test_a_diary_read_by_its_day_rows_and_by_the_dated_rows_under_its_phase_headings():
+    import datetime as dt
+    from pipeline.extract.trial import trial_tables
+    from pipeline.records import Note
+    numbered = ("Patient pain diary (NRS 0-10):\n  Day          Date     Pain\n  Baseline 1   07/05    7\n"
+                "  Baseline 2   07/06    7\n  Baseline 3   07/07    7\n  Trial 1      07/09    3\n"
+                "  Trial 2      07/10    2\n  Trial 3      07/11    2\n")
+    headed = ("MY PAIN DIARY - SCS TRIAL\nBASELINE WEEK (before trial)\nDate         Pain   Notes\n"
+              "01/01/2025    8     hard to sleep\n01/02/2025    8\n01/03/2025    7     took extra tramadol 50mg\n"
+              "Baseline average: ____\n\nTRIAL DAYS (leads in 01/08)\n01/08/2025    3\n01/09/2025    2     called 555-0182\n"
+              "Trial average: ____\n")
+    for text, relief in ((numbered, 66.7), (headed, 67.4)):
+        found = trial_tables(Note("p", "n", dt.date(2025, 2, 1), "Pain Diary", text), frozenset())
+        assert [f.value for f, *_ in found] == [relief]
+
+
+def test_a_baseline_in_the_sentence_before_pairs_with_the_trial_score(nlp):
+    text = ("7-day SCS trial 04/22-04/29/2024. Before the trial her leg pain averaged 8/10. With the stimulator she "
+            "says it was down to a 2 or 3 most of the week.")
+    assert {m.value for m in counted(mentions_of(nlp, text, "trial", note_type="SCS Trial Follow-up"), "relief")} == {62.5}
+
+
+def test_a_bare_pain_score_anchors_only_a_named_before_and_after_pair(nlp):
+    read = mentions_of(nlp, "Pain 9/10 before the trial -> 4/10 during.", "trial", note_type="SCS Trial Follow-up")
+    assert [m.value for m in counted(read, "relief")] == [55.6]
+    alone = mentions_of(nlp, "Pain 6/10 today, 50% of the day on his feet.", "trial", note_type="SCS Trial Follow-up")
+    assert not counted(alone, "relief")
