@@ -31,6 +31,7 @@ _LATER = re.compile(r"(?:->|-->|→|=>|\bto\b|\bnow\b|\|)\W{0,3}$", re.I)
 _BEFORE_KEYWORD = re.compile(r"^\W{0,2}\s*(?:on|in|for)\s+(?:the|her|his|their|a|an)?\s*(?:modified\s+|revised\s+)?$",
                              re.I)
 ACCEPTED = ("percent", "raw50", "per100", "decimal", "number")
+_LABEL = re.compile(r"[A-Za-z][\w-]*\s*[:=]|\b[A-Z]{2,}")  # another cell's measure: "PEG: 7", "PHQ-9=7", "NDI 30%"
 MAX_GAP = 60  # characters of words allowed between "ODI" and its number ("...form today, which came out at 30%")
 
 
@@ -91,12 +92,14 @@ def normalize_odi(t: Target) -> list[Finding]:
     if first.kind not in ACCEPTED or _score(first) is None:
         return [Finding("mention")]
     chosen = first
-    table_row = "|" in t.sentence
     for q in values[1:]:
+        between = _gap(tail, chosen.end, q.start, found)
+        if "|" in between and _LABEL.search(between):
+            break  # the next cell is another measure's ("ODI: 40%  |  PEG: 7")
         if q.kind not in ACCEPTED or _score(q) is None:
             continue
-        if table_row or _CURRENT.match(tail[q.end:]) or _LATER.search(tail[chosen.end:q.start]):
-            chosen = q
+        if "|" in between or _CURRENT.match(tail[q.end:]) or _LATER.search(tail[chosen.end:q.start]):
+            chosen = q  # a table's later column, or the current value
     end = t.end + (chosen.end if tail == raw_tail else len(raw_tail.rstrip()))
     return [Finding("score", _score(chosen), "%", end=end)]
 

@@ -22,6 +22,10 @@ mentions = mentions_of
     ("Disability index of thirty percent on the Oswestry.", 30),
     ("ODI = 62 %", 62),
     ("Oswestry 36%", 36),
+    ("Oswestry raw score 23 (out of 50).", 46),
+    ("Outcome measures today:  ODI: 40%   |  PEG: 7  |  STarT Back: high risk", 40),
+    ("Measures: ODI 38  |  PEG 6  |  PHQ-9 7", 38),
+    ("| ODI | 54% | 40% |", 40),
 ])
 def test_odi_values(nlp, text, value):
     scores = counted(mentions(nlp, text, "odi"), "score")
@@ -291,3 +295,15 @@ def test_a_bare_pain_score_anchors_only_a_named_before_and_after_pair(nlp):
     assert [m.value for m in counted(read, "relief")] == [55.6]
     alone = mentions_of(nlp, "Pain 6/10 today, 50% of the day on his feet.", "trial", note_type="SCS Trial Follow-up")
     assert not counted(alone, "relief")
+
+
+@pytest.mark.parametrize("text, outcome", [
+    ("Psychological evaluation for SCS: I found nothing that would preclude a trial or a permanent implant of a spinal "
+     "cord stimulator.", "cleared"),
+    ("She passed the psychological evaluation for SCS; recommend continued counseling for stress management but this "
+     "is not a condition of clearance.", "cleared"),
+])
+def test_psych_outcomes_through_double_negation_and_pseudo_negation(nlp, text, outcome):
+    ms = mentions_of(nlp, text, "psych", note_type="Psychology Evaluation")
+    # a negation is read into the outcome itself (the psych scorer excludes only family mentions)
+    assert {m.label for m in ms if m.label in ("cleared", "not_cleared", "conditional", "pending")} == {outcome}
