@@ -23,6 +23,10 @@ _CONDITIONAL = re.compile(r"\b(?:conditional(?:ly)?|contingent|provided\s+that|o
                           re.I)
 
 
+_ASKED_FOR = re.compile(r"\b(?:referral|appt|appointment)\b", re.I)
+_DECLINED = re.compile(r"\b(?:declin\w*|refus\w*|cancel\w*|does\s+not\s+want|did\s+not\s+want)\b", re.I)
+
+
 def _evaluation_date(t: Target):
     dates = [d.date for d in find_dates(t.sentence, t.note_date, yearless=True)
              if d.precision in ("day", "month") and d.date <= t.note_date]
@@ -33,8 +37,9 @@ def _evaluation_date(t: Target):
 def normalize_psych_eval(t: Target) -> list[Finding]:
     if "scs_context" not in t.note_classes:
         return []  # a psychological evaluation for something else (bariatric surgery, dementia work-up)
-    if t.has(*PLANNED):
-        return [Finding("pending", date=t.note_date)]
+    planned = t.has(*PLANNED) or _ASKED_FOR.search(t.text)  # "psych referral placed", "psych appt 8/3"
+    if planned and not _DECLINED.search(t.sentence):
+        return [Finding("pending", date=t.note_date)]  # a referral or appointment the patient declined is not one
     return [Finding("mention", date=t.note_date)]
 
 

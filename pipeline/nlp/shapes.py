@@ -28,6 +28,8 @@ _STARTS_CONTINUED = re.compile(r"^\s{0,3}[a-z(]")
 _STARTS_NUMBER = re.compile(r"^\s{0,3}\d")
 _NEEDS_MORE = re.compile(r"\b(?:to|of|at|was|were|a|an|from|on|and|or|by|with|about|approximately|approx|is|are|"
                          r"scored|score|around|the|than|over|under|for|in|roughly|nearly|reported|reports)$", re.I)
+# a number that goes on a sentence, not a row's date, a list's marker or a column ("36/100. PROMIS ..." after "Oswestry")
+_NUMBER_GOES_ON = re.compile(r"^\s{0,3}\d{1,3}(?:\.\d+)?(?:\s*(?:/|out\s+of|of)\s*\d{1,3}|\s*%)(?![/\d])")
 _LIST_OR_FIELD = re.compile(r"^\s*([-*•]|\d+[.)]\s|\|)|^\s*[A-Za-z][\w /()&-]{0,40}:\s")
 _HYPHENATED = re.compile(r"([A-Za-z]{2,})-\n([a-z]{2,})")
 _FILLED = re.compile(r"_+\s*(\d[\d.]*)\s*_+")
@@ -117,7 +119,7 @@ def _join_wrapped(lines: list[str], furniture: list[bool], text: str) -> str:
             a = text[text.rfind("\n", 0, i) + 1:i].rstrip()
             end = text.find("\n", i + 1)
             b = text[i + 1:len(text) if end < 0 else end]
-            starts_on = _STARTS_CONTINUED.match(b) or (_STARTS_NUMBER.match(b) and _NEEDS_MORE.search(a))
+            starts_on = _STARTS_CONTINUED.match(b) or (_STARTS_NUMBER.match(b) and (_NEEDS_MORE.search(a) or _NUMBER_GOES_ON.match(b)))
             if len(a) >= _WRAP_MIN and _ENDS_OPEN.search(a) and starts_on and not _LIST_OR_FIELD.match(b) \
                     and "|" not in a:
                 out.append(text[at:i])
@@ -133,7 +135,7 @@ def _join_wrapped(lines: list[str], furniture: list[bool], text: str) -> str:
             j += 1
         a, b = lines[i].rstrip(), lines[j]
         # a long line that goes on, or any open line a fax header or footer cut off
-        starts_on = _STARTS_CONTINUED.match(b) or (_STARTS_NUMBER.match(b) and _NEEDS_MORE.search(a))
+        starts_on = _STARTS_CONTINUED.match(b) or (_STARTS_NUMBER.match(b) and (_NEEDS_MORE.search(a) or _NUMBER_GOES_ON.match(b)))
         runs_on = ((len(a) >= _WRAP_MIN or j > i + 1) and _ENDS_OPEN.search(a) and starts_on
                    and not _LIST_OR_FIELD.match(b) and "|" not in a)
         sep = " " if runs_on else "\n"

@@ -162,6 +162,10 @@ def score_psych(ms: Indexed, review_date: dt.date, p: dict, name: str) -> Criter
         # that reports the same outcome as the evaluation before it ("psych did not clear him") reports that one
         i, m = max(outcomes, key=lambda im: (_reported(im[1], outcomes), "psych_eval" in im[1].note_classes,
                                              -im[1].note_date.toordinal(), im[1].start))
+        settled = [(k, o) for k, o in outcomes if m.label == "conditional" and o.label != "conditional"
+                   and o.note_date > m.note_date and _reported(o, outcomes) >= _reported(m, outcomes)]
+        if settled:  # a later note that settles the condition ("the condition ... is satisfied; clearance is final")
+            i, m = max(settled, key=lambda im: (im[1].note_date, im[1].start))
         if m.label == "conditional":  # cleared once a condition is met that no later note documents: pending
             return CriterionResult("insufficient", {"psych_clearance": "pending", "psych_note_id": m.note_id,
                                                     f"{name}_status": "insufficient"}, frozenset([i]))

@@ -86,7 +86,7 @@ def test_run_counts_add_up(result):
 
 # Development sets written blind to the rules in the styles that fail most; not yet every case right, so
 # each holds the agreement measured when it was last raised (benchmarks/bench.py prints the same figures).
-BLIND_FLOORS = {"fax-packets": (22, 98.0), "multi-ehr": (22, 97.5), "fax-packets-2": (20, 94.0), "multi-ehr-2": (21, 96.5)}
+BLIND_FLOORS = {"fax-packets": (22, 98.0), "multi-ehr": (22, 97.5), "fax-packets-2": (21, 95.0), "multi-ehr-2": (22, 98.0)}
 
 
 @pytest.mark.parametrize("name", sorted(BLIND_FLOORS))

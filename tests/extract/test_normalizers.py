@@ -307,3 +307,13 @@ def test_psych_outcomes_through_double_negation_and_pseudo_negation(nlp, text, o
     ms = mentions_of(nlp, text, "psych", note_type="Psychology Evaluation")
     # a negation is read into the outcome itself (the psych scorer excludes only family mentions)
     assert {m.label for m in ms if m.label in ("cleared", "not_cleared", "conditional", "pending")} == {outcome}
+
+
+@pytest.mark.parametrize("text, pending", [
+    ("Psych referral placed today to Dr. Lemaire for pre-SCS evaluation.", True),
+    ("Post-trial follow-up. Psych eval: appt set for 2/24 with Dr. Lemaire.", True),
+    ("SCS candidate; patient declined to schedule the pre-SCS psychological evaluation.", False),
+])
+def test_a_referral_or_appointment_is_pending_and_a_declined_one_is_not(nlp, text, pending):
+    ms = mentions_of(nlp, text, "psych")
+    assert any(m.label == "pending" for m in ms) is pending

@@ -98,6 +98,35 @@ def test_psych_latest_evaluation_wins_and_its_own_note_beats_a_pointer(policy):
     assert (row["psych_clearance"], row["psych_note_id"]) == ("cleared", "RE-EVAL")
 
 
+def test_a_conditional_clearance_is_settled_by_a_later_note_that_points_back_to_it(policy):
+    conditional = m("psych", "conditional", "2024-10-21", date="2024-10-21", note_id="EVAL", classes=["psych_eval"])
+    row, _ = score([conditional, m("psych", "cleared", "2024-12-02", date="2024-10-21", note_id="ADDENDUM",
+                                   classes=["psych_eval"])], policy)
+    assert (row["psych_clearance"], row["psych_note_id"], row["psych_status"]) == ("cleared", "ADDENDUM", "met")
+    row, _ = score([conditional], policy)
+    assert (row["psych_clearance"], row["psych_note_id"]) == ("pending", "EVAL")
+
+
+def test_pt_restated_course_and_single_dates(policy):
+    letter = ["restatement"]
+    # the visits' own records win over a letter's span
+    row, _ = score([m("pt", "pt_visit", "2024-11-04", date="2024-11-04"), m("pt", "pt_visit", "2024-11-20", date="2024-11-20"),
+                    m("pt", "service_range", "2025-02-01", 12.0, "2024-11-04", "2025-01-27", classes=letter)], policy)
+    assert (row["pt_weeks"], str(row["pt_last_date"])) == (2.3, "2024-11-20")
+    # one date of service gives way to a stated course length
+    row, _ = score([m("pt", "pt_visit", "2024-10-15", date="2024-10-15"),
+                    m("pt", "stated_duration", "2024-10-15", 8.0, "2024-10-15")], policy)
+    assert (row["pt_weeks"], row["pt_status"]) == (8.0, "met")
+    # a form's course that the visits' own notes show was given by video
+    row, _ = score([m("pt", "service_range", "2025-03-01", 7.6, "2025-01-06", "2025-02-28", classes=letter),
+                    m("pt", "telehealth", "2025-02-28", date="2025-02-28")], policy)
+    assert (row["pt_weeks"], row["pt_status"]) == (None, "not_met")
+    # a summary's own date after the span it states is not a visit
+    row, _ = score([m("pt", "service_range", "2024-12-06", 8.3, "2024-10-07", "2024-12-04", note_id="DC"),
+                    m("pt", "pt_visit", "2024-12-06", date="2024-12-06", note_id="DC")], policy)
+    assert str(row["pt_last_date"]) == "2024-12-04"
+
+
 def test_psych_pending_and_none_found(policy):
     row, _ = score([m("psych", "pending", "2024-11-04", note_id="A"), m("psych", "pending", "2025-02-17", note_id="B")],
                    policy)

@@ -1,0 +1,43 @@
+"""The shape reader: text of the same length, sentences joined where they were wrapped, furniture blanked."""
+import pytest
+
+from pipeline.nlp.shapes import ocr_damaged, read_shapes
+
+
+@pytest.mark.parametrize("text, read", [
+    ("radicular pain since the fusion, with lesser axial pain. Oswestry\n36/100. PROMIS physical function T 39.",
+     "radicular pain since the fusion, with lesser axial pain. Oswestry 36/100. PROMIS physical function T 39."),
+    ("Her average pain before the trial had been around a steady\n8/10 most days.",
+     "Her average pain before the trial had been around a steady 8/10 most days."),
+    ("Overall the stimulator trial produced a 65% re-\nduction in her pain.",
+     "Overall the stimulator trial produced a 65% reduction   in her pain."),
+    ("ODI=38  |  PEG=6", "ODI 38  |  PEG 6"),
+    ("Trial relief: __65__ %", "Trial relief:   65   %"),
+    ("0DI score 4O%", "ODI score 40%"),
+])
+def test_shapes_read_as_a_reader_would(text, read):
+    assert read_shapes(text) == read
+    assert len(read_shapes(text)) == len(text)
+
+
+@pytest.mark.parametrize("text", [
+    "Treatment log for the course of physical therapy as follows\n12/03/2024 eval\n12/05/2024 tx",
+    "Plan reviewed with the patient and her husband at length today\n1. PT\n2. Psych",
+    "Short line\n36/100",
+])
+def test_a_row_a_list_or_a_short_line_is_not_joined(text):
+    assert read_shapes(text) == text
+
+
+def test_fax_furniture_inside_a_note_is_blanked_and_a_sentence_runs_on_over_it():
+    text = ("The patient completed eight weeks of formal physical therapy with\n"
+            "FROM: LAKESIDE SPINE (555) 201-4471  09/10/2024 10:48AM  P. 8/11\n"
+            "good effort and attendance.")
+    read = read_shapes(text)
+    assert "LAKESIDE" not in read and len(read) == len(text)
+    assert "therapy with " in read and "\n" not in read.split("good effort")[0].split("with")[-1].strip(" ")
+
+
+def test_ocr_damage_is_found_only_in_the_rules_words():
+    assert ocr_damaged("0swestry 42%")
+    assert not ocr_damaged("Oswestry 42%")
