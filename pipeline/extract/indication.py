@@ -19,12 +19,12 @@ _LAB_VALUE = re.compile(r"^\s*[:=]?\s*\d{2,3}(?:\.\d)?\s*(?:mg|mmol|$|[,;])", re
 _GLUCOSE = re.compile(r"\b(?:mg/dl|mmol|glucose|blood\s+sugar|fasting|a1c|hba1c|sugars?)\b", re.I)
 # persisting pain written in the next sentence ("L3-L5 laminectomy in 03/2024. Ever since, the back pain ... persisted")
 _PERSISTING = re.compile(r"\b(?:persist\w*|ongoing|continu\w*|ever\s+since|since\s+(?:then|the\s+surgery|surgery)|never\s+"
-                         r"(?:improved|resolved|went\s+away|got\s+better)|still|recurr\w*|returned|remain\w*|worse)\b", re.I)
+                         r"(?:improved|resolved|went\s+away|got\s+better)|still|recurr\w*|returned(?!\s+to\b)|remain\w*|worse)\b", re.I)
 # pain after the surgery, not the pain it was done for ("underwent a fusion for back pain")
 _AFTER_SURGERY = re.compile(r"\b(?:s/p|status\s+post|post[- ]?(?:op\w*|surgical|laminectomy|fusion)|after|since|following|"
                             r"history\s+of|h/o|hx\s+of|prior|previous|failed|chronic|residual)\b", re.I)
 _RESOLVED = re.compile(r"\b(?:good\s+(?:result|outcome)|resolved|resolution\s+of|pain[- ]free|complete\s+relief|"
-                       r"excellent\s+(?:result|outcome)|fully\s+recovered)\b", re.I)
+                       r"excellent\s+(?:result|outcome)|fully\s+recovered|asymptomatic)\b", re.I)
 _CERVICAL = re.compile(r"\b(cervical|ACDF|C[1-7](?:\s*-\s*C?[1-7])?|neck)\b", re.I)
 _LUMBAR = re.compile(r"\b([LS]\d|T1[0-2]|lumbar|lumbosacral|low(?:er)?\s+back|back\s+pain|LBP|(?<!cervical\s)radicul\w*|sciatica|legs?)\b",
                      re.I)

@@ -13,10 +13,11 @@ from __future__ import annotations
 
 import re
 
-from pipeline.extract.registry import normalizer
+from pipeline.extract.registry import normalizer, note_extractor
+from pipeline.io.dates import find_dates
 from pipeline.extract.values import words_to_digits
 from pipeline.nlp.quantities import Quantity, quantities
-from pipeline.records import Finding, Target
+from pipeline.records import Finding, Note, Target
 
 _BLANK = re.compile(r"_{2,}|\[\s*\]|\*{2,}|(?<![\w-])--(?![\w-])")
 _CLAUSE_END = re.compile(r";|\.(?:\s|$)|\n")
@@ -108,3 +109,43 @@ def normalize_odi(t: Target) -> list[Finding]:
 def normalize_other_instrument(t: Target) -> list[Finding]:
     """The Neck (or Pain) Disability Index: another instrument, never the ODI."""
     return [Finding("not_odi")]
+
+
+# an ODI heading over a table of dated rows ("Oswestry trend:" then "| 03/11/2024 | 31/50 | 62% |"): the newest row
+_HEADING = re.compile(r"^\W*(?:modified\s+|revised\s+)?(?:oswestry|odi)\b[^\d\n]{0,40}$", re.I)
+_ROW_DATE = re.compile(r"\b\d{1,2}/\d{1,2}/\d{2,4}\b")
+
+
+@note_extractor("odi")
+def odi_tables(note: Note, note_classes: frozenset) -> list[tuple[Finding, str, int, int]]:
+    """The newest row of a table of ODI scores under an ODI heading, read as a score of its row's date."""
+    low = note.text.lower()
+    if "oswestry" not in low and "odi" not in low:
+        return []
+    lines, at, starts = note.text.split("\n"), 0, []
+    for line in lines:
+        starts.append(at)
+        at += len(line) + 1
+    out = []
+    for k, line in enumerate(lines):
+        if not _HEADING.match(line) or line.strip().endswith((".", "?")):
+            continue
+        rows = []
+        for j in range(k + 1, min(k + 30, len(lines))):
+            row = lines[j]
+            if not row.strip():
+                break
+            dated = _ROW_DATE.search(row)
+            scores = [q for q in quantities(row) if not q.noise and q.kind in ("percent", "raw50", "per100")]
+            if dated and scores:
+                rows.append((j, dated, scores[-1]))
+        if len(rows) < 1:
+            continue
+        j, dated, q = max(rows, key=lambda r: (find_dates(r[1].group(0), note.note_date)[0].date
+                                              if find_dates(r[1].group(0), note.note_date) else note.note_date))
+        start, end = starts[j], starts[j] + len(lines[j])
+        value = _score(q)
+        if value is not None:
+            out.append((Finding("score", value, "%", start=start + q.start, end=start + q.end),
+                        lines[j].strip(), start, end))
+    return out

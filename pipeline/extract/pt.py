@@ -20,6 +20,7 @@ _DURATION = re.compile(
 _COMPLETED = re.compile(
     r"\b(completed?|did|done|finished|finishing|attended|underwent|had|participated|went\s+through|"
     r"was\s+in|course\s+of|total\s+of)\b", re.I)
+_COURSE_TIMES = re.compile(r"^\s?[x×]\s*(?P<n>\d{1,2}(?:\.\d)?)\s*(?P<unit>weeks?|wks?|months?|mos?)\b", re.I)
 _PLAN = re.compile(r"[x×]\s*$|\bfor\s+(?:another|an?\s+additional|the\s+next)\s+$|\bper\s+$", re.I)
 WEEKS_PER_MONTH = 52 / 12
 NEAR = 25  # characters between "PT" and its duration ("8 weeks of outpatient physical therapy")
@@ -34,14 +35,17 @@ _SERVICE = re.compile(r"\b(?:eval\w*|initial|start\s+of\s+care|soc|first\s+visit
                       r"date\s+of\s+service|97(?:16[1-4]|110|112|140|530|535|750))\b", re.I)
 _NOT_SERVICE = re.compile(r"\b(?:cancel\w*|no[- ]?shows?|missed|(?:re)?scheduled?|resched\w*|planned|plan\s+of\s+care|poc|"
                           r"cert\w*|order\w*|referr\w*|auth\w*|video|tele\w*|virtual|expir\w*|goal\w*|due|next|"
-                          r"non-?attendance|not\s+seen|closed|holiday)\b", re.I)
+                          r"non-?attendance|not\s+seen|closed|holiday|did\s+not\s+(?:arrive|show|attend|come)|"
+                          r"didn'?t\s+(?:show|come|attend)|no\s+call)\b", re.I)
+_IN_PERSON = re.compile(r"\bin[- ](?:clinic|person|office)\b", re.I)
 # a note about PT that records no visit of its own: its date is not a date of service (the visits it lists still are)
 _NOT_A_VISIT = re.compile(r"\b(?:schedul\w*|no[- ]?shows?|cancel\w*|not\s+seen|administrative|telephone|phone\s+(?:call|note|"
                           r"encounter)|orders?|referrals?|letters?|correspondence)\b", re.I)
 # the head of a log of visits ("Date of Service      Type", "| Visit | Date | Provider |", "Visits (12):"), a line
 # with no date of its own: the lines under it that hold a date are its rows, each a visit unless it says otherwise
 _LOG_HEADER = re.compile(r"^[\W_]*(?:dates?\s+of\s+service|DOS|visits?|visit\s+dates?|dates?|dates?\s+of\s+visits?|"
-                         r"date\s+seen|visit\s+log|treatment\s+log|attendance)\b[^\n]*$", re.I)
+                         r"date\s+seen|visit\s+log|treatment\s+log|attendance)\b[^\n]*$"
+                         r"|\b(?:dates?\s+of\s+service|visit\s+dates?|dates?\s+of\s+visits?|visits?\s+attended)\s*:\s*$", re.I)
 _ANY_DATE = re.compile(r"\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}|\d{1,2}[- ][A-Za-z]{3,9}[- ]\d{2,4}|[A-Za-z]{3,9}\.? \d{1,2},? \d{4}")
 _RULE_LINE = re.compile(r"^[\s|:+=-]*$")  # a table's ruled line under its head
 
@@ -51,12 +55,12 @@ def _log_rows(lines: list[str]) -> set[int]:
     rows, open_ = set(), False
     for k, line in enumerate(lines):
         dated = _ANY_DATE.search(line) is not None
-        if not dated and _LOG_HEADER.match(line):
+        if not dated and (_LOG_HEADER.match(line) or _LOG_HEADER.search(line)):
             open_ = True
         elif open_ and dated:
             rows.add(k)
-        elif open_ and line.strip() and _RULE_LINE.match(line):
-            continue
+        elif open_ and (_RULE_LINE.match(line) and line.strip() or line and not line.strip()):
+            continue  # a ruled line, or a line the shape reader blanked (a fax header between two pages of the log)
         else:
             open_ = False
     return rows
@@ -138,6 +142,12 @@ def normalize_pt(t: Target) -> list[Finding]:
     if visits:
         return [Finding("pt_visit", None, "", d.date, start=t.sent_start + d.start, end=t.sent_start + d.end)
                 for d in visits]
+    course = _COURSE_TIMES.match(s[a1:]) if _COMPLETED.search(s) else None
+    if course:  # "completed formal PT x 9 wks": the course's own length, not a plan's frequency
+        n = float(course.group("n"))
+        weeks = n if course.group("unit").lower().startswith("w") else round(n * WEEKS_PER_MONTH, 1)
+        return [Finding("stated_duration", weeks, "weeks", _time_reference(t) or t.note_date,
+                        start=t.start, end=t.end + course.end())]
     if _COMPLETED.search(s):
         for m in _DURATION.finditer(s):
             gap = s[m.end():a0] if m.end() <= a0 else s[a1:m.start()] if m.start() >= a1 else ","
@@ -183,16 +193,22 @@ def normalize_distractor(t: Target) -> list[Finding]:
 @note_extractor("pt")
 def pt_visit_dates(note: Note, note_classes: frozenset) -> list[tuple[Finding, str, int, int]]:
     """A PT visit note is itself a date of service; a span of care written in it counts too."""
-    if "pt_visit" not in note_classes or _TELEHEALTH.search(note.note_type or "") or \
-            _TELEHEALTH.search(note.text[:200]):
-        return []  # a video visit is not a date of in-person service
     first = len(note.text) - len(note.text.lstrip())  # the first line with words (a fax header may be blank)
+    head = " ".join([note.note_type or "", *note.text[first:].lstrip().split("\n", 2)[:2]])[:300]
+    if "pt_visit" not in note_classes or _TELEHEALTH.search(head):
+        return []  # a video visit is not a date of in-person service
     header_end = note.text.find("\n", first) if "\n" in note.text[first:] else len(note.text)
-    ranges = [r for r in find_date_ranges(note.text, note.note_date) if service_span(note.text, r)]
+    # a span of an episode that went on by video is not all in person: the visits' own dates say which were
+    # a summary of an episode that went on by video (its span, its list of dates) is not all in person: the
+    # visits' own notes say which were; a single visit's note that speaks of video later still is its visit
+    mixed = _TELEHEALTH.search(note.text) and not re.search(r"\bno\s+(?:video|telehealth|virtual)\b", note.text, re.I)
+    ranges = [r for r in find_date_ranges(note.text, note.note_date) if service_span(note.text, r)
+              and (not mixed or _IN_PERSON.search(note.text[note.text.rfind("\n", 0, r.start) + 1:r.start]))]
     visits = [] if ranges else service_dates(note.text, note.note_date)
+    if mixed and len({d.date for d in visits}) >= 2:
+        return []
     # a summary that states its dates of service was written after them, and a scheduling, no-show or
     # administrative note records no visit: its own date is not one
-    head = " ".join([note.note_type or "", *note.text[first:].lstrip().split("\n", 2)[:2]])[:300]
     own = not ranges and len({d.date for d in visits}) < 2 and not _NOT_A_VISIT.search(head)
     out = [(Finding("pt_visit", None, "", note.note_date), note.text[first:header_end], first, header_end)] if own else []
     if not ranges:  # the visits it names ("Eval 04/01/2025", "visits 09/05, 09/19, 10/03"), on its own lines too

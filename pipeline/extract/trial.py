@@ -17,7 +17,7 @@ from pipeline.extract.values import Number, gap_ok, pain_change, percents, score
 from pipeline.nlp.quantities import quantities
 
 NEAR = 30  # characters between the relief word and its number
-_EARLIER = re.compile(r"\btrial\s*#\s*1\b|\btrial\s+(?:one|1)\b|\b(?:first|1st|initial|prior|previous|earlier|original|"
+_EARLIER = re.compile(r"\btrial\s*#\s*1\b|\btrial\s+(?:one|1)\b|\b(?:first|1st|initial|prior(?!\s+to\b)|previous|earlier|original|"
                       r"failed|unsuccessful)\s+(?:\w+\s+){0,2}trial\b|\btrial\b[^.;]{0,40}\b(?:failed|unsuccessful)\b", re.I)
 _NOT_SCS_TRIAL = re.compile(r"\b(?:DRG|dorsal\s+root\s+ganglion|peripheral\s+nerve\s+stim\w*|PNS|PNfS)\b", re.I)
 _SCS = re.compile(r"\b(?:SCS|spinal\s+cord|dorsal[\s-]+column)\b", re.I)
@@ -63,7 +63,7 @@ def normalize_trial_relief(t: Target) -> list[Finding]:
         elif n.start >= a1 and gap_ok(s[a1:n.start], NEAR):
             candidates.append((n.start - a1, n))
     if not candidates:
-        return [Finding("mention")]
+        return [] if t.metadata.get("pairs_only") else [Finding("mention")]  # a bare pain score is no mention
     _, n = min(candidates)
     if n in thresholds:  # a payer's bound ("relief >= 50%", "50% or more"), not what the trial gave
         return [Finding("threshold", n.value, "%", start=t.sent_start + n.start, end=t.sent_start + n.end)]

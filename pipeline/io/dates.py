@@ -170,6 +170,10 @@ def _find_dates(text: str, ref: dt.date | None = None, yearless: bool = False) -
 _RANGE_GAP = re.compile(r"^\s*(?:\([^()\n]{1,30}\)\s*)?(?:-{1,2}|–|—|to|through|thru|until|till)\s*$", re.I)
 
 
+_BETWEEN = re.compile(r"\bbetween\s+$", re.I)  # "between 1/6/2023 and 3/3/2023"
+_BETWEEN_AND = re.compile(r"^\s*and\s*$", re.I)
+
+
 class DateRange(NamedTuple):
     start: int
     end: int
@@ -222,7 +226,9 @@ def find_date_ranges(text: str, ref: dt.date | None = None) -> list[DateRange]:
     days = [d for d in find_dates(text, ref) if d.precision == "day"]
     ranges = []
     for a, b in zip(days, days[1:]):
-        if _RANGE_GAP.match(text[a.end:b.start]) and a.date <= b.date:
+        gap = text[a.end:b.start]
+        between = _BETWEEN_AND.match(gap) and _BETWEEN.search(text[max(0, a.start - 12):a.start])
+        if (_RANGE_GAP.match(gap) or between) and a.date <= b.date:
             ranges.append(DateRange(a.start, b.end, a.date, b.date))
     ranges += _short_ranges(text, ref, ranges)
     return sorted(ranges)

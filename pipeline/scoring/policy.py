@@ -12,7 +12,7 @@ from pipeline.resources import policies_dir
 
 DEFAULT_POLICY = "scs-permanent"
 POLICY_KEYS = {"name", "title", "source", "description", "criteria"}
-CRITERION_KEYS = {"name", "scorer", "description"}
+CRITERION_KEYS = {"name", "scorer", "description", "review_margin"}
 
 
 class Criterion(NamedTuple):
@@ -20,6 +20,12 @@ class Criterion(NamedTuple):
     scorer: str
     description: str
     params: dict
+    review_margin: float | None = None  # a value this close to the threshold goes to a clinician
+
+    @property
+    def threshold(self) -> float | None:
+        """The bound the value is held to (the scorer's `min_...` parameter), if it has one."""
+        return next((v for k, v in self.params.items() if k.startswith("min_") and isinstance(v, (int, float))), None)
 
 
 class Policy(NamedTuple):
@@ -90,7 +96,11 @@ def load_policy(policy: str | Path | None = None) -> Policy:
                 params[k] = tuple(v)
             elif not isinstance(v, (int, float)) or isinstance(v, bool):
                 raise PolicyError(f"{path}: criterion {c['name']!r}: {k} must be a number, got {v!r}")
-        criteria.append(Criterion(c["name"], c["scorer"], c.get("description", ""), {**scorer.params, **params}))
+        margin = c.get("review_margin")
+        if margin is not None and (not isinstance(margin, (int, float)) or isinstance(margin, bool) or margin < 0):
+            raise PolicyError(f"{path}: criterion {c['name']!r}: review_margin must be a number >= 0, got {margin!r}")
+        criteria.append(Criterion(c["name"], c["scorer"], c.get("description", ""), {**scorer.params, **params},
+                                  margin))
     return Policy(str(data["name"]), str(data.get("title", "")), str(data.get("source", "")).strip(),
                   str(data.get("description", "")).strip(), tuple(criteria), str(path),
                   hashlib.sha256(raw).hexdigest())

@@ -8,6 +8,7 @@ import pytest
 import pipeline
 from pipeline.io.exports import read_cases, read_table
 from pipeline.scoring.contract import DETERMINATIONS, PSYCH_CLEARANCE, REVIEW_COLUMNS, STATUSES
+from pipeline.scoring.routing import ROUTES, ROUTING_COLUMNS
 from conftest import ROOT, SAMPLES
 
 HELDOUT = ROOT / "tests" / "data" / "heldout"
@@ -55,7 +56,12 @@ def test_samples_cover_every_determination(gold):
 
 def test_review_columns_and_vocabularies(result):
     r = result.review
-    assert list(r.columns) == REVIEW_COLUMNS
+    assert list(r.columns) == REVIEW_COLUMNS + list(ROUTING_COLUMNS)
+    assert set(r["route"]) <= set(ROUTES)
+    # a denial is never the software's alone, and a case with a reason is read by a clinician
+    assert (r.loc[r.determination == "criteria_not_met", "route"] == "clinical_review").all()
+    assert (r.loc[r.review_reasons.astype(bool), "route"] == "clinical_review").all()
+    assert (r.loc[r.route == "approve", "determination"] == "criteria_met").all()
     for c in [c for c in REVIEW_COLUMNS if c.endswith("_status")]:
         assert set(r[c]) <= set(STATUSES)
     assert set(r["determination"]) <= set(DETERMINATIONS)

@@ -56,7 +56,7 @@ def test_new_criteria_values_and_columns_after_the_contract(reviews):
     assert list(aetna.columns[len(REVIEW_COLUMNS):]) == [
         "trial_length_days", "trial_length_note_id", "trial_length_status",
         "conservative_months", "conservative_note_id", "conservative_status",
-        "substance_use_finding", "substance_use_note_id", "substance_use_status"]
+        "substance_use_finding", "substance_use_note_id", "substance_use_status", "route", "review_reasons", "summary"]
     a = aetna.set_index("patient_id")
     assert a.loc["ALL-MET", "trial_length_days"] == 7 and a.loc["TRIAL-48H", "trial_length_days"] == 2
     assert a.loc["TRIAL-10D", "trial_length_days"] == 10
