@@ -371,9 +371,45 @@ def audit(gold_df: pd.DataFrame, review_df: pd.DataFrame, evidence_df: pd.DataFr
                            "pct": float(det["pct"].iloc[0])} if len(det) else None),
         "fields_pct": (100.0 * scored["agree"].sum() / scored["n"].sum()) if scored["n"].sum() else math.nan,
         "discrepancies": int((~compared["agree"]).sum()),
+        "routing": routing_figures(gold_df, review_df),
     }
     return AuditResult(table, documentation(gold_df, review_df), confusion_matrices(compared),
                        discrepancies(compared, evidence_df), summary, notes)
+
+
+def routing_figures(gold_df: pd.DataFrame, review_df: pd.DataFrame) -> dict | None:
+    """How the review's routes met its errors: of the wrong determinations, how many went to a clinician
+    (`clinical_review`) and how many were silent (a false approval the worst); and how many right ones went
+    to a clinician for uncertainty alone (right, not criteria_not_met, routed to clinical_review)."""
+    if "route" not in review_df.columns or "determination" not in gold_df.columns:
+        return None
+    gold = as_text(gold_df).drop_duplicates("patient_id").set_index("patient_id")["determination"]
+    got = as_text(review_df).drop_duplicates("patient_id").set_index("patient_id")
+    both = [p for p in gold.index if p in got.index]
+    wrong = [p for p in both if not values_agree("determination", gold[p], got.at[p, "determination"])]
+    right = [p for p in both if p not in set(wrong)]
+    route = got["route"]
+    silent = [p for p in wrong if route[p] != "clinical_review"]
+    return {"cases": len(both),
+            "clinical_review": int(sum(route[p] == "clinical_review" for p in both)),
+            "wrong": len(wrong), "wrong_to_clinical_review": len(wrong) - len(silent), "silent_wrong": len(silent),
+            "silent_false_approvals": sum(route[p] == "approve" for p in silent),
+            "silent_cases": silent,
+            "right_to_review_for_uncertainty": sum(route[p] == "clinical_review"
+                                                   and got.at[p, "determination"] != "criteria_not_met" for p in right),
+            "right": len(right)}
+
+
+def routing_line(result: AuditResult) -> str | None:
+    r = result.summary.get("routing")
+    if not r:
+        return None
+    share = 100.0 * r["clinical_review"] / r["cases"] if r["cases"] else 0.0
+    unsure = 100.0 * r["right_to_review_for_uncertainty"] / r["right"] if r["right"] else 0.0
+    return (f"routing: {r['clinical_review']}/{r['cases']} cases ({share:.1f}%) to clinical_review; wrong determinations "
+            f"{r['wrong']}: {r['wrong_to_clinical_review']} routed to clinical_review, {r['silent_wrong']} silent "
+            f"({r['silent_false_approvals']} false approvals); right ones sent for uncertainty alone "
+            f"{r['right_to_review_for_uncertainty']}/{r['right']} ({unsure:.1f}%)")
 
 
 def below(table: pd.DataFrame, min_agreement: float) -> pd.DataFrame:

@@ -18,7 +18,7 @@ from pathlib import Path
 import pandas as pd
 
 from pipeline.about import __version__
-from pipeline.audit.compare import AuditResult, below, summary_line
+from pipeline.audit.compare import AuditResult, below, routing_line, summary_line
 from pipeline.errors import AuditOutputError
 from pipeline.io.atomic import atomic_write
 
@@ -115,6 +115,8 @@ def _summary_items(result, inputs: dict, min_agreement: float | None) -> list[st
              f"{len(s['missing_from_gold'])} review case(s) not in gold",
              f"score_review.py summary: {summary_line(result)}",
              f"discrepancies: {s['discrepancies']}"]
+    if routing_line(result):
+        items.append(routing_line(result))
     if min_agreement is not None:
         low = failing_fields(result, min_agreement)
         items.append(f"--min-agreement {min_agreement:g}%: "

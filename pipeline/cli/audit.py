@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 
 from pipeline.audit.compare import (_label, abstraction_form, as_text, audit, below, by_case,
-                                    field_lines, stratified_sample, summary_line)
+                                    field_lines, routing_line, stratified_sample, summary_line)
 from pipeline.audit.report import write_audit
 from pipeline.cli.options import review_date_option
 from pipeline.errors import EXIT_FAILED, EXIT_OK, EXIT_USAGE, AuditOutputError, InputError
@@ -154,7 +154,9 @@ def _audit_cli(args) -> int:
               "policy": policy_beside(review_path)}
     write_audit(result, out, inputs, args.min_agreement)
     print("\n".join(field_lines(result.agreement)))
-    print(summary_line(result))
+    if routing_line(result):
+        print(routing_line(result))
+    print(summary_line(result))  # last, as score_review.py prints it
     print(f"scs-abstract audit: {result.summary['discrepancies']} discrepancies; wrote report.html, report.md, "
           f"metrics.json, discrepancies.csv to {out}", file=sys.stderr)
     if args.min_agreement is not None:

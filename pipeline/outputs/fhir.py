@@ -36,6 +36,8 @@ INFORMATION_ORIGIN = "http://hl7.org/fhir/us/davinci-dtr/StructureDefinition/inf
 ORIGIN_SOURCE = "auto-client"
 STATUS_SYSTEM = "urn:scs-abstract:criterion-status"
 DETERMINATION_SYSTEM = "urn:scs-abstract:determination"
+ROUTE_SYSTEM = "urn:scs-abstract:route"
+REASON_SYSTEM = "urn:scs-abstract:review-reason"
 PATIENT_ID_SYSTEM = "urn:scs-abstract:patient-id"
 _RESERVED = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(10)), *(f"lpt{i}" for i in range(10))}
 
@@ -83,6 +85,10 @@ def _answer(column: str, v: Any) -> dict | None:
         value = {"valueCoding": {"system": STATUS_SYSTEM, "code": str(v), "display": str(v).replace("_", " ")}}
     elif column == "determination":
         value = {"valueCoding": {"system": DETERMINATION_SYSTEM, "code": str(v), "display": str(v).replace("_", " ")}}
+    elif column == "route":
+        value = {"valueCoding": {"system": ROUTE_SYSTEM, "code": str(v), "display": str(v).replace("_", " ")}}
+    elif column == "review_reasons":
+        value = {"valueCoding": {"system": REASON_SYSTEM, "code": str(v), "display": str(v).replace("_", " ")}}
     elif isinstance(v, (bool, np.bool_)):
         value = {"valueBoolean": bool(v)}
     elif isinstance(v, (dt.date, pd.Timestamp)) or (column.endswith("_date") and _date(v)):
@@ -125,7 +131,13 @@ def questionnaire_response(row: pd.Series, evidence: pd.DataFrame, policy, autho
     items = [q for q in (_question("review_date", "Review date", "review_date", row.get("review_date")),
                          _question("determination", "Determination", "determination", row.get("determination")),
                          _question("missing", "Criteria with insufficient documentation", "missing",
-                                   row.get("missing"))) if q]
+                                   row.get("missing")),
+                         _question("route", "Route", "route", row.get("route")),
+                         _question("summary", "Why, in words", "summary", row.get("summary"))) if q]
+    reasons = [r for r in str(row.get("review_reasons") or "").split(";") if r and r != "nan"]
+    if reasons:  # one answer per reason, each a code
+        items.append({"linkId": "review_reasons", "text": "Reasons for clinical review",
+                      "answer": [_answer("review_reasons", r) for r in reasons]})
     for c in policy.criteria:
         sub = []
         for col in _criterion_columns(c):

@@ -495,3 +495,21 @@ def test_audit_names_the_policy_the_review_was_scored_with(tmp_path):
     assert policy["name"] == "scs-permanent" and len(policy["sha256"]) == 64
     assert "policy: scs-permanent" in (tmp_path / "report.md").read_text()
     assert "policy: scs-permanent" in (tmp_path / "report.html").read_text()
+
+
+def test_the_audit_counts_wrong_determinations_routed_to_a_clinician_and_silent_ones():
+    import pandas as pd
+    from pipeline.audit.compare import routing_figures
+    gold = pd.DataFrame({"patient_id": ["A", "B", "C", "D", "E"],
+                         "determination": ["criteria_met", "criteria_not_met", "insufficient_documentation",
+                                           "criteria_met", "criteria_met"]})
+    review = pd.DataFrame({"patient_id": ["A", "B", "C", "D", "E"],
+                           "determination": ["criteria_met", "criteria_met", "criteria_not_met",
+                                             "insufficient_documentation", "criteria_met"],
+                           "route": ["approve", "approve", "clinical_review", "request_documentation",
+                                     "clinical_review"]})
+    r = routing_figures(gold, review)
+    assert (r["wrong"], r["wrong_to_clinical_review"], r["silent_wrong"], r["silent_false_approvals"]) == (3, 1, 2, 1)
+    assert r["silent_cases"] == ["B", "D"]
+    assert (r["right"], r["right_to_review_for_uncertainty"], r["clinical_review"]) == (2, 1, 2)
+    assert routing_figures(gold, review.drop(columns="route")) is None

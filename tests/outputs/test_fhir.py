@@ -132,3 +132,25 @@ def test_write_fhir_reports_an_unwritable_folder(tmp_path, result):
     blocker.write_text("x")
     with pytest.raises(OutputError, match="cannot write FHIR"):
         write_fhir(result, blocker)
+
+
+def test_the_answers_carry_the_route_and_each_reason(tmp_path):
+    import json
+    import pandas as pd
+    import pipeline
+    from pipeline.outputs.fhir import REASON_SYSTEM, ROUTE_SYSTEM, write_fhir
+    text = ("Pain clinic follow-up after the SCS trial. Oswestry questionnaire was completed and after much "
+            "discussion of each section came to 46 today.")
+    notes = pd.DataFrame({"patient_id": ["P1"], "note_id": ["N1"], "note_date": ["2025-06-01"],
+                          "note_type": ["Pain Management Progress Note"], "text": [text]})
+    paths = write_fhir(pipeline.review(notes), tmp_path)
+    body = "\n".join(p.read_text(encoding="utf-8") for p in paths)
+    resource = json.loads(body.splitlines()[0]) if paths[0].suffix == ".ndjson" else json.loads(body)
+    items = resource["item"] if "item" in resource else resource["entry"][0]["resource"]["item"]
+    by_link = {i["linkId"]: i for i in items}
+    assert by_link["route"]["answer"][0]["valueCoding"] == {"system": ROUTE_SYSTEM, "code": "clinical_review",
+                                                            "display": "clinical review"}
+    codes = [a["valueCoding"]["code"] for a in by_link["review_reasons"]["answer"]]
+    assert "odi:unread_number" in codes and all(a["valueCoding"]["system"] == REASON_SYSTEM
+                                                for a in by_link["review_reasons"]["answer"])
+    assert "note N1 of 2025-06-01" in by_link["summary"]["answer"][0]["valueString"]

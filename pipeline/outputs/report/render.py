@@ -23,6 +23,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterable, Iterator, NamedTuple
 
+from pipeline.scoring.routing import ROUTES, ROUTING_COLUMNS
 from pipeline.errors import ReportInputError
 from pipeline.scoring.scorers import SCORERS
 
@@ -293,19 +294,23 @@ class _Summary(NamedTuple):
     cases: int
     determinations: dict[str, int]
     with_status: set[str]   # the *_status columns that hold a status for at least one case
+    routes: dict[str, int]  # the work queue: cases per route
 
 
 def _summarize(result: ReviewResult) -> _Summary:
     columns: dict[str, None] = {}
-    n, dets, with_status = 0, {}, set()
+    n, dets, with_status, routes = 0, {}, set(), {}
     for review, _ in result.parts(evidence=False):
         columns.update(dict.fromkeys(review.columns))
         n += len(review)
+        if "route" in review.columns:
+            for d, k in review["route"].map(_text).value_counts().items():
+                routes[d] = routes.get(d, 0) + int(k)
         if "determination" in review.columns:
             for d, k in review["determination"].map(_text).value_counts().items():
                 dets[d] = dets.get(d, 0) + int(k)
         with_status |= {c for c in review.columns if c.endswith("_status") and review[c].map(_text).ne("").any()}
-    return _Summary(list(columns), n, dets, with_status)
+    return _Summary(list(columns), n, dets, with_status, routes)
 
 
 def _criteria_json(crits: list[_Criterion], with_status: set[str]) -> list[dict]:
@@ -347,7 +352,8 @@ def _page_blocks(result: ReviewResult, crits: list[_Criterion], rcols: list[str]
                 v = "" if k is None else cell(*columns[k], r)
                 vals.append(v.replace(" weeks", " wk") if numeric_value else v.replace("_", " "))
             return [_text(rc["patient_id"][r]), _text(rc["review_date"][r]), _text(rc["determination"][r]),
-                    _text(rc["missing"][r]), statuses, vals]
+                    _text(rc["missing"][r]), statuses, vals, _text(rc["route"][r]), _text(rc["review_reasons"][r]),
+                    _text(rc["summary"][r])]
 
         rows_by_pid: dict[str, list[int]] = {}
         for i, pid in enumerate(ecols["patient_id"]):
@@ -442,7 +448,7 @@ def report_parts(result: ReviewResult) -> Iterator[str]:
     run = result.run or {}
     policy, warning = load_run_policy(run)
     top = _summarize(result)
-    rcols = top.columns + [c for c in ("patient_id", "review_date", "determination", "missing")
+    rcols = top.columns + [c for c in ("patient_id", "review_date", "determination", "missing", *ROUTING_COLUMNS)
                            if c not in top.columns]
     crits = _criteria(rcols, policy)  # a criterion only the evidence names is added as the cases are written
     head_crits = _criteria_json(crits, top.with_status)
@@ -457,7 +463,8 @@ def report_parts(result: ReviewResult) -> Iterator[str]:
     yield env.get_template("head.html.j2").render(
         n=n, style=Markup(style), sep=SEP, facts=facts,
         version=f"{_text(run.get('package', 'scs-abstract'))} {_text(run.get('version', ''))}".strip(),
-        chips=sorted(top.determinations.items()), warning=warning, policy_rows=_policy_rows(run, policy),
+        chips=sorted(top.determinations.items()), routes=[(r, top.routes[r]) for r in reversed(ROUTES) if r in top.routes],
+        warning=warning, policy_rows=_policy_rows(run, policy),
         policy_criteria=[{**c, "description": desc.get(c["name"], "")} for c in head_crits
                          if c["scored"] or c["name"] in desc],
         columns=[(k, c) for k, c in enumerate(head_crits) if c["scored"]])

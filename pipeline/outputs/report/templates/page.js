@@ -11,7 +11,11 @@
   var ST = {met: "met", not_met: "not met", insufficient: "insufficient"};
   var RANK = {met: 0, not_met: 1, insufficient: 2,
               criteria_met: 0, insufficient_documentation: 1, criteria_not_met: 2};
-  var state = {det: "", q: "", key: null, dir: 1, page: 0, size: 100};
+  var ROUTE = {clinical_review: "clinical review", request_documentation: "request documentation", approve: "approve"};
+  var ROUTE_RANK = {clinical_review: 0, request_documentation: 1, approve: 2};
+  // the work queue first: cases for a clinician, then documentation requests, then approvals
+  var state = {det: "", route: "", q: "", key: cases.some(function (c) { return c[6]; }) ? "route" : null, dir: 1,
+               page: 0, size: 100};
   var view = [];
   var byId = new Map();
   cases.forEach(function (c, i) { byId.set(c[0], i); });
@@ -33,6 +37,7 @@
   function compare(a, b) {
     var k = state.key, ca = cases[a], cb = cases[b], r = 0;
     if (k === "id") r = coll.compare(ca[0], cb[0]);
+    else if (k === "route") r = (ca[6] in ROUTE_RANK ? ROUTE_RANK[ca[6]] : 9) - (cb[6] in ROUTE_RANK ? ROUTE_RANK[cb[6]] : 9);
     else if (k === "rd") r = ca[1] < cb[1] ? -1 : ca[1] > cb[1] ? 1 : 0;
     else if (k === "det") r = rank(ca[2]) - rank(cb[2]);
     else if (k === "missing") r = coll.compare(ca[3], cb[3]);
@@ -49,6 +54,7 @@
     for (var i = 0; i < cases.length; i++) {
       var c = cases[i];
       if (state.det && c[2] !== state.det) continue;
+      if (state.route && c[6] !== state.route) continue;
       if (q && c[0].toLowerCase().indexOf(q) < 0) continue;
       view.push(i);
     }
@@ -78,6 +84,9 @@
       tr.appendChild(cell);
     });
     tr.appendChild(el("td", null, c[3].split(";").join(", ")));
+    var rt = el("td", "route-" + c[6], ROUTE[c[6]] || c[6] || "\u2014");
+    if (c[7]) rt.appendChild(el("span", "v", c[7].split(";").join(", ")));
+    tr.appendChild(rt);
     return tr;
   }
 
@@ -87,6 +96,7 @@
     d.dataset.idx = i;
     var s = el("summary");
     s.appendChild(el("span", "pid", c[0]));
+    if (c[6]) s.appendChild(badge("route", c[6], ROUTE));
     s.appendChild(badge("det", c[2], DET));
     s.appendChild(el("span", "meta", "review date " + c[1]));
     if (c[3]) s.appendChild(el("span", "meta", "missing: " + c[3].split(";").join(", ")));
@@ -121,6 +131,17 @@
     var i = +card.dataset.idx, c = cases[i];
     var D = JSON.parse($("d-" + i).textContent);
     var body = el("div", "card-body");
+    if (c[8] || c[7]) {  // why the case is routed as it is, before the evidence
+      var why = el("section", "crit route-why");
+      why.appendChild(el("h3", null, "Route: " + (ROUTE[c[6]] || c[6])));
+      if (c[8]) why.appendChild(el("p", null, c[8]));
+      if (c[7]) {
+        var ul = el("ul");
+        c[7].split(";").forEach(function (r) { ul.appendChild(el("li", null, r.replace(":", ": ").replace(/_/g, " "))); });
+        why.appendChild(ul);
+      }
+      body.appendChild(why);
+    }
     crits.forEach(function (cr, k) {
       var mentions = D.e.filter(function (m) { return m[0] === k; });
       if (!cr.scored && !mentions.length) return;
@@ -205,7 +226,8 @@
     if (i === undefined) return;
     var pos = view.indexOf(i);
     if (pos < 0) {
-      state.det = ""; state.q = ""; $("filter-det").value = ""; $("filter-id").value = "";
+      state.det = ""; state.route = ""; state.q = "";
+      $("filter-det").value = ""; $("filter-route").value = ""; $("filter-id").value = "";
       applyView(false);
       pos = view.indexOf(i);
     }
@@ -219,6 +241,12 @@
   }
 
   // controls
+  var rsel = $("filter-route"), rcounts = {};
+  cases.forEach(function (c) { if (c[6]) rcounts[c[6]] = (rcounts[c[6]] || 0) + 1; });
+  rsel.appendChild(el("option", null, "all (" + cases.length + ")")).value = "";
+  ["clinical_review", "request_documentation", "approve"].filter(function (r) { return rcounts[r]; })
+    .forEach(function (r) { rsel.appendChild(el("option", null, ROUTE[r] + " (" + rcounts[r] + ")")).value = r; });
+  rsel.addEventListener("change", function () { state.route = rsel.value; applyView(false); });
   var sel = $("filter-det"), counts = {};
   cases.forEach(function (c) { counts[c[2]] = (counts[c[2]] || 0) + 1; });
   sel.appendChild(el("option", null, "all (" + cases.length + ")")).value = "";
