@@ -119,6 +119,7 @@ _DATED_SCORE = re.compile(r"\b\d{1,2}/\d{1,2}(?:/\d{2,4})?\s*:\s*(\d{1,2}(?:\.\d
 _AFTER_LABEL_SCORE = re.compile(r"^[\s|:,-]*(\d{1,2}(?:\.\d)?)(?![\d/.])")
 _DATE_CELL = r"\d{1,2}/\d{1,2}(?:/\d{2,4})?"
 _DAY_THEN_DATE = re.compile(r"^[\s|:,-]*\d{1,2}[\s|]+" + _DATE_CELL + r"[\s|:,-]+(?P<n>\d{1,2}(?:\.\d)?)(?![\d/.])")
+_DATE_CELL_RE = re.compile(_DATE_CELL)  # a column's date ("Pre-trial baseline (07/15)") is not a value
 _DATED_ROW = re.compile(r"^[\s|]*" + _DATE_CELL + r"[\s|:,-]+(?P<n>\d{1,2}(?:\.\d)?)(?![\d/.%])")
 
 
@@ -199,7 +200,7 @@ def trial_tables(note: Note, note_classes: frozenset) -> list[tuple[Finding, str
                 break
     for i, line in enumerate(lines):
         cells = _columns(line)
-        before = [c for c in cells if _BEFORE_LABEL.search(c[1]) and not _CELL_NUMBER.search(c[1])]
+        before = [c for c in cells if _BEFORE_LABEL.search(c[1]) and not _CELL_NUMBER.search(_DATE_CELL_RE.sub("", c[1]))]
         after = [c for c in cells if _AFTER_LABEL.search(c[1]) and not _BEFORE_LABEL.search(c[1])]
         if not (before and after and before[0][0] < after[0][0]):
             continue
