@@ -99,8 +99,9 @@ def normalize_odi(t: Target) -> list[Finding]:
             break  # the next cell is another measure's ("ODI: 40%  |  PEG: 7")
         if q.kind not in ACCEPTED or _score(q) is None:
             continue
-        if "|" in between or _CURRENT.match(tail[q.end:]) or _LATER.search(tail[chosen.end:q.start]):
-            chosen = q  # a table's later column, or the current value
+        column = "|" in between or (re.search(r"\s{3,}", between) and not re.search(r"[A-Za-z]", between))
+        if column or _CURRENT.match(tail[q.end:]) or _LATER.search(tail[chosen.end:q.start]):
+            chosen = q  # a table's later column (pipes or aligned columns), or the current value
     end = t.end + (chosen.end if tail == raw_tail else len(raw_tail.rstrip()))
     return [Finding("score", _score(chosen), "%", end=end)]
 

@@ -4,9 +4,10 @@ fax and print furniture inside a note, fill-in fields, unchecked boxes' options,
 `read_shapes(text)` returns text of the same length in which a sentence wrapped over several lines is
 one line again, furniture lines are blank, a filled field `__55__` is `  55  ` and OCR damage in
 numbers and in the rules' words is mended ("6O%" -> "60%", "0swestry" -> "Oswestry", "l/10" ->
-"1/10"). Every change keeps each character where it was (or within a word of it), so offsets found in
-the result are offsets into the note as written, and evidence is shown and highlighted in the
-original text. The furniture patterns and the OCR vocabulary are data (`patterns/shapes.json`).
+"1/10"). Every change keeps each character where it was, or a few places left of it on its own line
+(a word joined across a line break or mended gives its spare characters to the end of its line, so
+no run of spaces splits a phrase the rules read): offsets found in the result are offsets into the
+note as written, and evidence is shown and highlighted in the original text. The furniture patterns and the OCR vocabulary are data (`patterns/shapes.json`).
 """
 from __future__ import annotations
 
@@ -30,8 +31,8 @@ _NEEDS_MORE = re.compile(r"\b(?:to|of|at|was|were|a|an|from|on|and|or|by|with|ab
                          r"scored|score|around|the|than|over|under|for|in|roughly|nearly|reported|reports)$", re.I)
 # a number that goes on a sentence, not a row's date, a list's marker or a column ("36/100. PROMIS ..." after "Oswestry")
 _NUMBER_GOES_ON = re.compile(r"^\s{0,3}\d{1,3}(?:\.\d+)?(?:\s*(?:/|out\s+of|of)\s*\d{1,3}|\s*%)(?![/\d])")
-_LIST_OR_FIELD = re.compile(r"^\s*([-*•]|\d+[.)]\s|\|)|^\s*[A-Za-z][\w /()&-]{0,40}:\s")
-_HYPHENATED = re.compile(r"([A-Za-z]{2,})-\n([a-z]{2,})")
+_LIST_OR_FIELD = re.compile(r"^\s*([-*•]|\d+[.)]\s|\|)|^\s*[A-Z][\w /()&-]{0,40}:\s")  # a field's label is capitalised
+_HYPHENATED = re.compile(r"(?<=[A-Za-z]{2})-\n(?=[a-z]{2})")
 _FILLED = re.compile(r"_+\s*(\d[\d.]*)\s*_+")
 _LEADER = re.compile(r"\.{3,}|…+")  # dotted leaders ("ODI ....... 42 %") and ellipses: not sentence ends
 # an unchecked box's option is not what the form says: "☐ Not cleared", "[ ] SCS", "[ ] Yes"
@@ -77,6 +78,27 @@ def load_shape_rules(patterns_dir: str | None = None) -> ShapeRules:
     mended = {form: w for w in sorted(words) for form in _damaged_forms(w) if form not in words}
     any_furniture = re.compile("|".join(f"(?:{p.pattern})" for p in furniture), re.I | re.M) if furniture else None
     return ShapeRules(furniture, mended, any_furniture)
+
+
+def _edit_keeping_lines(text: str, edits: list[tuple[int, int, str]]) -> str:
+    """`text` with each (start, end) replaced by a no longer string, the characters it saves added as spaces at
+    the end of the line the edit ends on: the text keeps its length and its lines, and no run of spaces
+    splits a phrase the rules read ("psycho-\nlogical evaluation" -> "psychological evaluation  ")."""
+    out, pad, at = [], 0, 0
+    for start, end, new in sorted(edits):
+        seg = text[at:start]
+        if pad and "\n" in seg:
+            k = seg.index("\n")
+            seg, pad = seg[:k] + " " * pad + seg[k:], 0
+        out += [seg, new]
+        pad += (end - start) - len(new)
+        at = end
+    seg = text[at:]
+    if pad:
+        k = seg.find("\n")
+        seg = seg + " " * pad if k < 0 else seg[:k] + " " * pad + seg[k:]
+    out.append(seg)
+    return "".join(out)
 
 
 def _same_length(old: str, new: str) -> str:
@@ -177,7 +199,7 @@ def read_shapes(text: str, patterns_dir: str | None = None) -> str:
     rules = load_shape_rules(patterns_dir)
     s = text
     if "-\n" in s:
-        s = _HYPHENATED.sub(lambda m: m.group(1) + m.group(2) + "  ", s)
+        s = _edit_keeping_lines(s, [(m.start(), m.end(), "") for m in _HYPHENATED.finditer(s)])
     if "_" in s:
         s = _FILLED.sub(lambda m: " " * (m.start(1) - m.start()) + m.group(1) + " " * (m.end() - m.end(1)), s)
     if "..." in s or "…" in s:
@@ -192,8 +214,8 @@ def read_shapes(text: str, patterns_dir: str | None = None) -> str:
         s = _OCR_ONE.sub("1", s)
     damaged = _damaged_words(s, rules)
     if damaged:
-        s = re.sub(r"\b(?:" + "|".join(map(re.escape, sorted(damaged))) + r")\b", lambda m: _mend(m, rules.mended), s,
-                   flags=re.I)
+        found = re.finditer(r"\b(?:" + "|".join(map(re.escape, sorted(damaged))) + r")\b", s, flags=re.I)
+        s = _edit_keeping_lines(s, [(m.start(), m.end(), _mend(m, rules.mended).rstrip()) for m in found])
     lines = s.split("\n")
     furniture = _blank_furniture(s, lines, rules)
     s = _join_wrapped(lines, furniture, s)
