@@ -134,10 +134,20 @@ def _audit_cli(args) -> int:
         return _error("give either --review out/review.csv or --notes NOTES (to run the pipeline first)")
     if not args.notes and (args.cases or args.review_date or args.policy or args.column):
         return _error("--cases, --review-date, --policy and --column go with --notes")
+    if args.min_agreement is not None and not 0 <= args.min_agreement <= 100:
+        return _error(f"--min-agreement is a percent from 0 to 100, got {args.min_agreement:g}")
+    if args.min_agreement is not None and 0 < args.min_agreement < 1:
+        return _error(f"--min-agreement is a percent: {args.min_agreement:g} reads as {args.min_agreement:g} %; "
+                      f"for {args.min_agreement * 100:g} % give {args.min_agreement * 100:g}")
     out = Path(args.out)
     gold = _read(args.gold, "gold")
     if not len(gold):
         return _error(f"{args.gold}: the gold table has no cases")
+    filled = [c for c in gold.columns if c not in ("patient_id", "review_date")
+              and gold[c].astype(str).str.strip().replace({"nan": "", "None": ""}).ne("").any()]
+    if not filled:
+        return _error(f"{args.gold}: the gold table has no filled value (an abstraction form passed back blank?); "
+                      f"fill in what the abstractor found before auditing")
     review_path = Path(args.review) if args.review else _run_pipeline(args, out)
     review_df = _read(review_path, "review")
     ev_path = evidence_beside(review_path)

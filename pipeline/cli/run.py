@@ -1,7 +1,10 @@
 """`scs-abstract run NOTES --out DIR`: the whole review of a note export, written to a folder."""
 from __future__ import annotations
 
+import datetime as dt
+import hashlib
 import sys
+from pathlib import Path
 
 from pipeline.cli.options import review_date_option
 from pipeline.errors import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, InputError, OutputError, PolicyError
@@ -47,6 +50,7 @@ def cmd_run(args) -> int:
     from pipeline.outputs.folder import debug_mode, describe_failure, input_failure, write_outputs
     from pipeline.scoring.policy import load_policy
 
+    started = dt.datetime.now(dt.timezone.utc)
     try:
         columns = parse_column_map(args.column)
         review_date = review_date_option(args.review_date)
@@ -77,6 +81,12 @@ def cmd_run(args) -> int:
             raise
         print(f"scs-abstract: error: {describe_failure(e, args.out, args.notes)}", file=sys.stderr)
         return EXIT_USAGE if input_failure(e, args.notes) else EXIT_FAILED
+    result.run.update(_what_was_read(args, columns, started))
+    c = result.run["counts"]
+    reasons = _reason_counts(result) if c["rows_rejected"] else ""  # before the checkpoints that hold them go
+    if c["rows_read"] and c["rows_rejected"] * 2 > c["rows_read"]:
+        result.run["warning"] = (f"{c['rows_rejected']} of {c['rows_read']} input rows were rejected "
+                                 f"({reasons}): see rejected.csv")
     try:
         write_outputs(result, args.out, processes=args.workers)  # local runs: their tables are files
         if args.fhir:
@@ -91,8 +101,51 @@ def cmd_run(args) -> int:
             raise
         print(f"scs-abstract: error: {describe_failure(e, args.out, args.notes)}", file=sys.stderr)
         return EXIT_FAILED
-    c = result.run["counts"]
     print(f"scs-abstract: {c['rows_read']} rows read, {c['notes_processed']} notes processed, "
           f"{c['rows_rejected']} rejected; {c['cases']} cases -> {args.out}", file=sys.stderr)
+    if c["rows_read"] and not c["notes_processed"]:
+        print(f"scs-abstract: error: no input row could be processed ({reasons}); "
+              f"see {Path(args.out) / 'rejected.csv'}", file=sys.stderr)
+        return EXIT_USAGE
+    if "warning" in result.run:
+        print(f"scs-abstract: warning: {result.run['warning']}", file=sys.stderr)
     return EXIT_OK
+
+
+def _reason_counts(result, top: int = 4) -> str:
+    """The commonest reasons rows were rejected, with their counts (never a row's text)."""
+    counts: dict[str, int] = {}
+    for frame in result.rejected_parts():
+        for reason, k in frame["reason"].astype(str).str.split(":").str[0].value_counts().items():
+            counts[reason] = counts.get(reason, 0) + int(k)
+    ranked = sorted(counts.items(), key=lambda rk: -rk[1])
+    return "; ".join(f"{k} x {r}" for r, k in ranked[:top]) + ("; ..." if len(ranked) > top else "")
+
+
+def _fingerprint(path: Path) -> dict:
+    """An input's path, size and sha256 (a folder: its manifest's), read in blocks."""
+    target = path
+    if path.is_dir():
+        target = next((p for p in (path / "manifest.csv", path / "notes.csv") if p.is_file()), None)
+        if target is None:
+            return {"path": str(path), "folder": True}
+    h = hashlib.sha256()
+    with open(target, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return {"path": str(path), **({"manifest": str(target)} if target != path else {}),
+            "size_bytes": target.stat().st_size, "sha256": h.hexdigest()}
+
+
+def _what_was_read(args, columns, started) -> dict:
+    """run.json's record of the inputs, the options and when the run started and ended: what a QA team needs to
+    tie a review table to its export (never note text)."""
+    inputs = {"notes": _fingerprint(Path(args.notes))}
+    if args.cases:
+        inputs["cases"] = _fingerprint(Path(args.cases))
+    options = {"out": str(args.out), "cases": args.cases, "review_date": args.review_date, "policy": args.policy,
+               "columns": dict(columns or {}), "patterns": args.patterns, "workers": args.workers,
+               "chunk_size": args.chunk_size, "resume": args.resume, "fhir": args.fhir}
+    return {"inputs": inputs, "options": options, "started": started.isoformat(timespec="seconds"),
+            "ended": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")}
 

@@ -69,6 +69,7 @@ def parse_date(value: str) -> dt.date | None:
     if re.fullmatch(r"\d{4}-\d{1,2}-\d{1,2}([ T]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?", s) or \
             re.fullmatch(r"\d{1,2}/\d{1,2}/(\d{2}|\d{4})( \d{1,2}:\d{2}(:\d{2})?( ?[AP]M)?)?", s, re.I) or \
             re.fullmatch(rf"{MONTHS}\.? \d{{1,2}}(st|nd|rd|th)?,? \d{{4}}", s, re.I) or \
+            re.fullmatch(rf"\d{{1,2}}[- ]{MONTHS}\.?[- ,]\s?(\d{{4}}|\d{{2}})", s, re.I) or \
             re.fullmatch(r"\d{8}", s):
         d = _parse_day(s)
         return d if d is not None and MIN_YEAR <= d.year <= MAX_YEAR else None

@@ -546,6 +546,27 @@ def _describe_columns(columns) -> str:
     return f"the file has: {shown or 'no columns'}{hint}"
 
 
+# the names the usual EHR exports give each input column (Epic Clarity, Cerner, MIMIC, FHIR flattenings, ...)
+_USUAL_NAMES = {
+    "patient_id": ("mrn", "patmrnid", "patid", "patientid", "personid", "subjectid", "memberid", "patient", "pat"),
+    "note_id": ("noteid", "notecsnid", "documentid", "docid", "rowid", "noteid", "id", "note"),
+    "note_date": ("contactdate", "notedate", "servicedate", "dateofservice", "dos", "encounterdate", "chartdate",
+                  "entrydate", "visitdate", "date", "notetime", "entrytime"),
+    "text": ("notetext", "text", "body", "notebody", "content", "reporttext", "documenttext", "note"),
+    "note_type": ("notetype", "notetypename", "ipnotetypec", "documenttype", "doctype", "category", "type",
+                  "description", "notetitle", "title"),
+}
+
+
+def likely_source(target: str, names) -> str | None:
+    """The file's column that most likely holds `target` ("CONTACT_DATE" for note_date), or None."""
+    squashed = {re.sub(r"[^a-z0-9]", "", str(n).lower()): str(n) for n in names}
+    for usual in (re.sub(r"[^a-z0-9]", "", target), *_USUAL_NAMES.get(target, ())):
+        if usual in squashed:
+            return squashed[usual]
+    return None
+
+
 def _cell(v) -> str:
     if v is None or v is pd.NA or v is pd.NaT or (isinstance(v, float) and v != v):
         return ""
@@ -567,8 +588,14 @@ def validate(df: pd.DataFrame, source: str, columns: dict[str, str] | None = Non
                          f"{_describe_columns(c for c in df.columns if c not in (ROW_ERROR, FILE_ERROR))}")
     df = df.rename(columns={v: k for k, v in columns.items()})
     missing = [c for c in REQUIRED if c not in df.columns]
+    given = [c for c in df.columns if c not in (ROW_ERROR, FILE_ERROR)]
+    if "note_type" not in df.columns and row_offset == 0:  # once, on the export's first chunk
+        likely = likely_source("note_type", given)
+        if likely:
+            warn(f"{source}: no note_type column, but {likely} looks like one: add --column note_type={likely} "
+                 f"(note types tell PT visits and psychological evaluations apart; results differ without them)")
     if missing:
-        fix = " ".join(f"--column {c}=SOURCE" for c in missing)
+        fix = " ".join(f"--column {c}={likely_source(c, given) or 'SOURCE'}" for c in missing)
         raise InputError(f"{source}: missing required column(s) {', '.join(missing)}; "
                          f"{_describe_columns(c for c in df.columns if c not in (ROW_ERROR, FILE_ERROR))}. "
                          f"Map them with {fix}")
@@ -600,7 +627,7 @@ def validate(df: pd.DataFrame, source: str, columns: dict[str, str] | None = Non
         elif date is None:
             reason = ("unparseable note_date: no such day, or not between 1900 and 2100"
                       if _DATE_SHAPE.fullmatch(ndate[k]) else
-                      "unparseable note_date (use YYYY-MM-DD or MM/DD/YYYY)")
+                      "unparseable note_date (use YYYY-MM-DD, MM/DD/YYYY, 19-Mar-2025 or Mar 19, 2025)")
             col = "note_date"
         elif earlier[k] is not None or nid[k] in here:
             reason, col = f"duplicate note_id (first at row {earlier[k] or here[nid[k]]})", "note_id"

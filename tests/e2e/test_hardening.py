@@ -148,7 +148,7 @@ def case(name, *args, with_cases=True):
 
 def _missing_columns(r, path, reference, cli):
     fails(r, path, "missing required column(s) patient_id, text", "the file has: MRN, note_id, note_date, "
-          "note_type, NOTE_TEXT", "--column patient_id=SOURCE --column text=SOURCE")
+          "note_type, NOTE_TEXT", "--column patient_id=MRN --column text=NOTE_TEXT")
     works(cli(path, "--column", "patient_id=MRN", "--column", "text=NOTE_TEXT"), reference)
 
 
@@ -184,7 +184,7 @@ def _(tmp):
 
 
 def _header_only_wrong(r, path, *_):
-    fails(r, path, "missing required column(s) note_date", "--column note_date=SOURCE")
+    fails(r, path, "missing required column(s) note_date", "--column note_date=date")
     assert "header only" not in r.err
 
 
@@ -378,9 +378,9 @@ def _(tmp):
 def _dates(r, path, reference, cli):
     works(r, reference, rows=27, rejected=7)
     no_day = "unparseable note_date: no such day, or not between 1900 and 2100"
-    assert r.reasons() == {21: no_day, 22: no_day, 23: "unparseable note_date (use YYYY-MM-DD or MM/DD/YYYY)",
+    assert r.reasons() == {21: no_day, 22: no_day, 23: "unparseable note_date (use YYYY-MM-DD, MM/DD/YYYY, 19-Mar-2025 or Mar 19, 2025)",
                            24: no_day, 25: no_day, 26: "missing note_date",
-                           27: "unparseable note_date (use YYYY-MM-DD or MM/DD/YYYY)"}
+                           27: "unparseable note_date (use YYYY-MM-DD, MM/DD/YYYY, 19-Mar-2025 or Mar 19, 2025)"}
 
 
 @case("unparseable_and_impossible_dates")(_dates)

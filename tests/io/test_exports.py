@@ -76,7 +76,7 @@ def test_missing_required_column_names_it_and_the_fix(tmp_path):
     with pytest.raises(InputError) as e:
         read_notes(tmp_path / "n.csv")
     msg = str(e.value)
-    assert "n.csv" in msg and "patient_id, text" in msg and "--column patient_id=SOURCE" in msg
+    assert "n.csv" in msg and "patient_id, text" in msg and "--column patient_id=MRN --column text=SOURCE" in msg
 
 
 @pytest.mark.parametrize("item", ["patient_id", "=MRN", "color=MRN"])

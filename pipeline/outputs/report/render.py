@@ -463,7 +463,7 @@ def report_parts(result: ReviewResult) -> Iterator[str]:
     yield env.get_template("head.html.j2").render(
         n=n, style=Markup(style), sep=SEP, facts=facts,
         version=f"{_text(run.get('package', 'scs-abstract'))} {_text(run.get('version', ''))}".strip(),
-        chips=sorted(top.determinations.items()), routes=[(r, top.routes[r]) for r in reversed(ROUTES) if r in top.routes],
+        banner=run.get("warning"), chips=sorted(top.determinations.items()), routes=[(r, top.routes[r]) for r in reversed(ROUTES) if r in top.routes],
         warning=warning, policy_rows=_policy_rows(run, policy),
         policy_criteria=[{**c, "description": desc.get(c["name"], "")} for c in head_crits
                          if c["scored"] or c["name"] in desc],
