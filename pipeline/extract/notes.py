@@ -170,20 +170,23 @@ def mentions_from_doc(doc, note: Note, classes: frozenset, win: Window | None = 
             continue
         for f, sentence, s, e in func(shaped, classes):
             out.append(_mention(note, criterion, f, "", sentence, s, s, e, (), classes))
-    blocks = _copied_forward(shaped.text)
+    blocks = _copied_forward(shaped.text) if out else []
     if blocks:  # text copied forward from an earlier note restates it, as a letter does
         out = [m._replace(note_classes=m.note_classes | {"restatement"}) if any(a <= m.start < b for a, b in blocks)
                else m for m in out]
     return _dedupe(out)
 
 
-_COPIED = re.compile(r"\b(?:copied|carried|pulled|brought)\s+(?:forward|over)\b|\bcopy[- ]?forward(?:ed)?\b|"
+_COPIED = re.compile(r"\b(?:copied|carried|pulled|brought)\s+forward\b|\bcopy[- ]?forward(?:ed)?\b|"
                      r"\bcopied\s+from\s+(?:the\s+)?(?:prior|previous|last|\d)", re.I)
 
 
 def _copied_forward(text: str) -> list[tuple[int, int]]:
     """The paragraphs a copy-forward marker heads ("[Copied forward from 06/02/2024 note]: ..."): from the
     marker's line to the paragraph's end."""
+    low = text.lower()
+    if "forward" not in low and "copied" not in low:  # what every marker holds: most notes hold neither
+        return []
     out = []
     for m in _COPIED.finditer(text):
         start = text.rfind("\n", 0, m.start()) + 1

@@ -193,9 +193,11 @@ def normalize_distractor(t: Target) -> list[Finding]:
 @note_extractor("pt")
 def pt_visit_dates(note: Note, note_classes: frozenset) -> list[tuple[Finding, str, int, int]]:
     """A PT visit note is itself a date of service; a span of care written in it counts too."""
+    if "pt_visit" not in note_classes:
+        return []
     first = len(note.text) - len(note.text.lstrip())  # the first line with words (a fax header may be blank)
-    head = " ".join([note.note_type or "", *note.text[first:].lstrip().split("\n", 2)[:2]])[:300]
-    if "pt_visit" not in note_classes or _TELEHEALTH.search(head):
+    head = " ".join([note.note_type or "", *note.text[first:first + 400].split("\n", 2)[:2]])[:300]
+    if _TELEHEALTH.search(head):
         return []  # a video visit is not a date of in-person service
     header_end = note.text.find("\n", first) if "\n" in note.text[first:] else len(note.text)
     # a span of an episode that went on by video is not all in person: the visits' own dates say which were
