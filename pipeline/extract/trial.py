@@ -24,6 +24,9 @@ _SCS = re.compile(r"\b(?:SCS|spinal\s+cord|dorsal[\s-]+column)\b", re.I)
 _FUNCTION_GAIN = re.compile(r"\b(?:walk\w*|ambulat\w*|distance|sleep\w*|sitting|standing|activit\w*|function\w*|mobility|"
                             r"endurance|opioids?|medications?|meds|analgesics?|morphine|usage|use|steps)\s+(?:\w+\s+){0,2}$",
                             re.I)
+# a value that is another measure's ("ODI: 34 %", "coverage 85%", "battery 60%"): not the trial's relief
+_OTHER_MEASURE = re.compile(r"\b(?:ODI|oswestry|NDI|PEG|PHQ-?9|GAD-?7|FOTO|PROMIS|coverage|overlap|battery|charge|"
+                            r"disability(?:\s+index)?)\b[^\d;.]{0,8}$", re.I)
 _REPEAT = re.compile(r"\b(?:repeat|second|2nd|re-?trial|trial\s*#\s*2|trial\s+(?:two|2))\b", re.I)
 
 
@@ -53,7 +56,8 @@ def normalize_trial_relief(t: Target) -> list[Finding]:
         percents_and_pairs = percents(s) + fractions + score_pairs(s) + pairs
     values = [n for n in percents_and_pairs
               if not any(a <= n.start < b for a, b in noise)
-              and not any(th.start <= n.start < th.end for th in thresholds)]
+              and not any(th.start <= n.start < th.end for th in thresholds)
+              and not _OTHER_MEASURE.search(s[max(0, n.start - 24):n.start])]
     candidates = []
     for n in values + thresholds:
         if n.start <= a0 < n.end or n.start < a1 <= n.end:  # the target is the number itself (a score pair)

@@ -317,3 +317,9 @@ def test_psych_outcomes_through_double_negation_and_pseudo_negation(nlp, text, o
 def test_a_referral_or_appointment_is_pending_and_a_declined_one_is_not(nlp, text, pending):
     ms = mentions_of(nlp, text, "psych")
     assert any(m.label == "pending" for m in ms) is pending
+
+
+def test_another_measures_percent_beside_a_trial_pain_score_is_not_relief(nlp):
+    read = mentions_of(nlp, "Post-trial visit: ODI: 34 %   NRS 3/10 (post trial); paresthesia coverage 85%.", "trial",
+                       note_type="SCS Trial Follow-up")
+    assert not counted(read, "relief")
