@@ -32,6 +32,7 @@ _LATER = re.compile(r"(?:->|-->|→|=>|\bto\b|\bnow\b|\|)\W{0,3}$", re.I)
 _BEFORE_KEYWORD = re.compile(r"^\W{0,2}\s*(?:on|in|for)\s+(?:the|her|his|their|a|an)?\s*(?:modified\s+|revised\s+)?$",
                              re.I)
 ACCEPTED = ("percent", "raw50", "per100", "decimal", "number")
+_OTHER_INDEX = re.compile(r"\b(?:neck|pain|headache|upper\s+extremity|arm)\s*$", re.I)
 _LABEL = re.compile(r"[A-Za-z][\w-]*\s*[:=]|\b[A-Z]{2,}")  # another cell's measure: "PEG: 7", "PHQ-9=7", "NDI 30%"
 MAX_GAP = 60  # characters of words allowed between "ODI" and its number ("...form today, which came out at 30%")
 
@@ -64,6 +65,9 @@ def _before(t: Target) -> Finding | None:
 
 @normalizer("ODI", criterion="odi")
 def normalize_odi(t: Target) -> list[Finding]:
+    head = (t.preceding + " " + t.sentence[:t.start - t.sent_start])[-16:]
+    if _OTHER_INDEX.search(head) and not re.search(r"oswestry|odi", t.text, re.I):
+        return [Finding("not_odi")]  # "Neck\nDisability Index 32%": the neck's index, its name cut by a line break
     tail_start = t.end - t.sent_start
     raw_tail = t.sentence[tail_start:tail_start + 160]
     raw_clause = _CLAUSE_END.search(raw_tail)

@@ -170,6 +170,38 @@ def _diary(lines: list[str]) -> tuple[float, float, int, int] | None:
     return (b, a, rows[0], rows[-1]) if b > 0 else None
 
 
+_COLUMN_AVERAGE = re.compile(r"^\s*(?:avg|average|mean)\b\W*(\d{1,2}(?:\.\d+)?)\s*$", re.I)
+_COLUMN_DAY = re.compile(r"^\s*" + _DATE_CELL + r"\s+(\d{1,2}(?:\.\d)?)(?![\d/.%])")
+
+
+def _side_by_side(lines: list[str], first: int, split: int) -> tuple[float, float, int] | None:
+    """A two-column diary under its heads: each line cut where the trial column starts, the left part a baseline
+    day ("01/02   8") or average ("AVG 7.5"), the right part a trial one. The columns' averages when written,
+    else the means of their days; (baseline, trial, last line) or None."""
+    days: tuple[list, list] = ([], [])
+    means: list = [None, None]
+    last = None
+    for k in range(first, min(first + 40, len(lines))):
+        line = lines[k]
+        if not line.strip():
+            break
+        for side, part in enumerate((line[:max(split - 2, 0)], line[max(split - 2, 0):])):
+            m = _COLUMN_AVERAGE.match(part)
+            d = _COLUMN_DAY.match(part)
+            if m:
+                means[side], last = float(m.group(1)), k
+            elif d:
+                days[side].append(float(d.group(1)))
+                last = k
+    for side in (0, 1):
+        if means[side] is None and days[side]:
+            means[side] = sum(days[side]) / len(days[side])
+    b, a = means
+    if b is None or a is None or not 0 < b <= 10 or not 0 <= a <= 10 or len(days[0]) + len(days[1]) < 3:
+        return None
+    return b, a, last
+
+
 @note_extractor("trial")
 def trial_tables(note: Note, note_classes: frozenset) -> list[tuple[Finding, str, int, int]]:
     """Relief from a table or a pain diary: a header with a before column (pre-trial, baseline) and a trial
@@ -207,6 +239,13 @@ def trial_tables(note: Note, note_classes: frozenset) -> list[tuple[Finding, str
         before = [c for c in cells if _BEFORE_LABEL.search(c[1]) and not _CELL_NUMBER.search(_DATE_CELL_RE.sub("", c[1]))]
         after = [c for c in cells if _AFTER_LABEL.search(c[1]) and not _BEFORE_LABEL.search(c[1])]
         if not (before and after and before[0][0] < after[0][0]):
+            continue
+        columns = _side_by_side(lines, i + 1, after[0][0])
+        if columns is not None:  # a diary kept in two columns: the baseline days beside the trial days
+            b, a, last = columns
+            s, end = starts[i], starts[last] + len(lines[last])
+            out.append((Finding("relief", max(round((b - a) / b * 100, 1), 0.0), "%", start=s, end=end),
+                        note.text[s:end], s, end))
             continue
         for j in range(i + 1, min(i + 8, len(lines))):
             row = lines[j]

@@ -323,3 +323,27 @@ def test_another_measures_percent_beside_a_trial_pain_score_is_not_relief(nlp):
     read = mentions_of(nlp, "Post-trial visit: ODI: 34 %   NRS 3/10 (post trial); paresthesia coverage 85%.", "trial",
                        note_type="SCS Trial Follow-up")
     assert not counted(read, "relief")
+
+
+def test_a_diary_kept_in_two_columns_side_by_side():
+    import datetime as dt
+    from pipeline.extract.trial import trial_tables
+    from pipeline.records import Note
+    text = ("Pain diary (daily average):\n"
+            "  Baseline (pre-trial)        Trial (stim on)\n"
+            "  01/02   8                   01/07   5\n"
+            "  01/03   7                   01/08   5\n"
+            "                              01/09   6\n"
+            "  AVG     7.5                 AVG     5.0\n")
+    found = trial_tables(Note("p", "n", dt.date(2025, 1, 13), "Trial Follow-up", text), frozenset({"scs_trial"}))
+    assert [f.value for f, *_ in found] == [33.3]
+
+
+def test_the_neck_disability_index_named_across_a_line_break_is_not_the_odi(nlp):
+    ms = mentions_of(nlp, "Function questionnaires today at the PT visit, PROMIS and the Neck\nDisability Index 32%.", "odi")
+    assert not counted(ms, "score")
+
+
+def test_a_clearance_still_to_follow_is_not_one(nlp):
+    ms = mentions_of(nlp, "Plan: permanent SCS request; psych clearance to follow after CBT.", "psych")
+    assert not [m for m in ms if m.label == "cleared" and not m.hypothetical]
