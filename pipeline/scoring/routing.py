@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Callable, NamedTuple
@@ -30,6 +31,10 @@ _READABLE = {"odi": {"percent", "raw50", "per100", "decimal", "number", "points"
              "trial": {"percent", "fraction"}}  # one pain score alone is no relief
 # the notes where an unread number is about the criterion (any note for the ODI; a trial's own notes for relief)
 _ABOUT = {"trial": "scs_trial"}
+# a sentence whose number another treatment owns ("better than the epidural last summer (~40%)")
+_OTHER_TREATMENT = {"trial": re.compile(r"\b(?:epidural|ESI|injections?|blocks?|RFA|ablation|TENS|chiro\w*|DRG|PNS|"
+                                        r"massage|acupuncture|medications?|opioids?|oxycodone|hydrocodone|tramadol)\b",
+                                        re.I)}
 _TOLERANCE = {"odi": 2.0, "trial": 5.0}  # values closer than this agree
 
 
@@ -103,6 +108,8 @@ def unread_number(name, ms, result, review_date, margin, threshold):
         if chosen is not None and m.note_date < chosen.note_date:
             continue  # older than the value read: it could not change it
         if name in _ABOUT and _ABOUT[name] not in m.note_classes:
+            continue
+        if name in _OTHER_TREATMENT and _OTHER_TREATMENT[name].search(m.sentence):
             continue
         if any(not q.noise and q.kind in _READABLE.get(name, ()) for q in quantities(m.sentence)):
             found.append((i, m))
