@@ -129,7 +129,7 @@ _TELEHEALTH = re.compile(r"\b(?:video|telehealth|tele-?(?:pt|rehab\w*|therapy|vi
 @normalizer("PT", criterion="pt")
 def normalize_pt(t: Target) -> list[Finding]:
     s = t.sentence
-    if _TELEHEALTH.search(s) and not re.search(r"\bin[- ](?:person|clinic)\b", s, re.I):
+    if (_TELEHEALTH.search(s) or "telehealth_visit" in t.note_classes) and not re.search(r"\bin[- ](?:person|clinic)\b", s, re.I):
         return [Finding("telehealth", date=_time_reference(t) or t.note_date)]
     ranges = [r for r in find_date_ranges(s, t.note_date) if service_span(s, r)]
     a0, a1 = t.start - t.sent_start, t.end - t.sent_start

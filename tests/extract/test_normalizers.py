@@ -347,3 +347,15 @@ def test_the_neck_disability_index_named_across_a_line_break_is_not_the_odi(nlp)
 def test_a_clearance_still_to_follow_is_not_one(nlp):
     ms = mentions_of(nlp, "Plan: permanent SCS request; psych clearance to follow after CBT.", "psych")
     assert not [m for m in ms if m.label == "cleared" and not m.hypothetical]
+
+
+def test_relief_written_as_the_share_of_pain_relieved(nlp):
+    read = mentions_of(nlp, "7-day trial 04/21-04/28/2025. Patient reports about three quarters of his pain relieved "
+                            "during the trial, both back and leg.", "trial", note_type="SCS Trial Follow-up")
+    assert [m.value for m in counted(read, "relief")] == [75.0]
+
+
+def test_a_pt_visit_in_a_video_visits_note_is_telehealth(nlp):
+    text = "VALLEY REHAB TELEHEALTH - PT EVALUATION (synchronous video visit)\nDOS 01/06/2025    Pt location: home    Therapist: S. Lindahl, PT, DPT"
+    ms = mentions_of(nlp, text, "pt", note_type="PT Evaluation")
+    assert not counted(ms, "pt_visit") and counted(ms, "telehealth")
