@@ -165,11 +165,12 @@ def mentions_from_doc(doc, note: Note, classes: frozenset, win: Window | None = 
         for f in reg.func(t):
             out.append(_mention(note, reg.criterion, f, t.section, t.sentence, t.sent_start, t.start, t.end,
                                 (m.category for m in t.modifiers), classes))
-    for criterion, func in NOTE_EXTRACTORS.items():
+    for criterion, funcs in NOTE_EXTRACTORS.items():
         if criteria is not None and criterion not in criteria:
             continue
-        for f, sentence, s, e in func(shaped, classes):
-            out.append(_mention(note, criterion, f, "", sentence, s, s, e, (), classes))
+        for func in funcs:
+            for f, sentence, s, e in func(shaped, classes):
+                out.append(_mention(note, criterion, f, "", sentence, s, s, e, (), classes))
     blocks = _copied_forward(shaped.text) if out else []
     if blocks:  # text copied forward from an earlier note restates it, as a letter does
         out = [m._replace(note_classes=m.note_classes | {"restatement"}) if any(a <= m.start < b for a, b in blocks)

@@ -17,7 +17,7 @@ class Registered(NamedTuple):
 
 
 NORMALIZERS: dict[str, Registered] = {}
-NOTE_EXTRACTORS: dict[str, Callable[[Note, frozenset], list[tuple[Finding, str]]]] = {}
+NOTE_EXTRACTORS: dict[str, list[Callable[[Note, frozenset], list[tuple[Finding, str, int, int]]]]] = {}
 
 
 def normalizer(*categories: str, criterion: str):
@@ -30,9 +30,10 @@ def normalizer(*categories: str, criterion: str):
 
 
 def note_extractor(criterion: str):
-    """Register `func(note, note_classes) -> [(Finding, sentence)]` for findings about a whole note."""
+    """Register `func(note, note_classes) -> [(Finding, sentence, start, end)]` for findings about a whole note
+    (a criterion may have several)."""
     def deco(func):
-        NOTE_EXTRACTORS[criterion] = func
+        NOTE_EXTRACTORS.setdefault(criterion, []).append(func)
         return func
     return deco
 

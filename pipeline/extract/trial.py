@@ -261,3 +261,29 @@ def trial_tables(note: Note, note_classes: frozenset) -> list[tuple[Finding, str
                             starts[j] + len(row)))
             break
     return out
+
+
+# a trial ended before its result could be told: "Trial aborted - unable to assess efficacy", "Trial could not be
+# assessed", "stopped on day 2 ... before any assessment"
+_ABORTED = re.compile(r"\btrial\b[^.;\n]{0,40}?\b(?:aborted|could\s+not\s+be\s+(?:assessed|evaluated|completed)|not\s+assessable|"
+                      r"terminated\s+early|stopped\s+early|unable\s+to\s+(?:assess|evaluate))|"
+                      r"\b(?:aborted|terminated|stopped)\b[^.;\n]{0,60}?\b(?:before\s+(?:any\s+)?(?:assessment|evaluation)|"
+                      r"on\s+(?:trial\s+)?day\s+[1-3])\b|\bunable\s+to\s+assess\s+(?:efficacy|relief|benefit|the\s+trial)",
+                      re.I)
+
+
+@note_extractor("trial")
+def aborted_trials(note: Note, note_classes: frozenset) -> list[tuple[Finding, str, int, int]]:
+    """A trial ended before its relief could be told: the most recent trial then has no result (insufficient),
+    whatever an earlier trial gave."""
+    low = note.text.lower()
+    if "trial" not in low and "day" not in low:
+        return []
+    out = []
+    for m in _ABORTED.finditer(note.text):
+        start = max(note.text.rfind("\n", 0, m.start()), note.text.rfind(". ", 0, m.start()) + 1, 0)
+        end = note.text.find("\n", m.end())
+        end = len(note.text) if end < 0 else end
+        out.append((Finding("aborted_trial", date=note.note_date, start=m.start(), end=m.end()),
+                    note.text[start:end].strip(), start, end))
+    return out

@@ -62,6 +62,11 @@ def score_trial(ms: Indexed, review_date: dt.date, p: dict, name: str) -> Criter
     # the most recent trial: a first or failed trial counts only when no other trial's relief is written
     found = [(i, m) for i, m in usable if m.label == "relief"] or [(i, m) for i, m in usable
                                                                  if m.label == "earlier_trial"]
+    aborted = [(i, m) for i, m in ms if m.label == "aborted_trial" and affirmed(m, review_date)]
+    if aborted and found:  # the most recent trial ended before its result could be told: no result for it
+        i_a, last_aborted = _latest(aborted)
+        if last_aborted.note_date > max(m.note_date for _, m in sources_first(found)):
+            found = []
     return latest_against(sources_first(found), p["min_relief_pct"], name, lambda m: {
         "trial_relief_pct": m and m.value, "trial_note_id": m and m.note_id})
 

@@ -173,9 +173,9 @@ def test_each_normalizer_on_arbitrary_targets(category):
     run()
 
 
-@pytest.mark.parametrize("criterion", sorted(NOTE_EXTRACTORS))
-def test_each_note_extractor_on_arbitrary_notes(criterion):
-    func = NOTE_EXTRACTORS[criterion]
+@pytest.mark.parametrize("func", [f for c in sorted(NOTE_EXTRACTORS) for f in NOTE_EXTRACTORS[c]],
+                         ids=lambda f: f.__name__)
+def test_each_note_extractor_on_arbitrary_notes(func):
 
     @FEW
     @given(note=notes, classes=CLASSES)

@@ -359,3 +359,16 @@ def test_a_pt_visit_in_a_video_visits_note_is_telehealth(nlp):
     text = "VALLEY REHAB TELEHEALTH - PT EVALUATION (synchronous video visit)\nDOS 01/06/2025    Pt location: home    Therapist: S. Lindahl, PT, DPT"
     ms = mentions_of(nlp, text, "pt", note_type="PT Evaluation")
     assert not counted(ms, "pt_visit") and counted(ms, "telehealth")
+
+
+@pytest.mark.parametrize("text, aborted", [
+    ("Leads removed 03/12/2025 on trial day 2. Trial could not be assessed.", True),
+    ("On day 2 the right lead dislodged. Trial aborted - unable to assess efficacy.", True),
+    ("Seven-day trial completed; 70% relief of leg pain.", False),
+])
+def test_a_trial_ended_before_its_result_is_read(text, aborted):
+    import datetime as dt
+    from pipeline.extract.trial import aborted_trials
+    from pipeline.records import Note
+    found = aborted_trials(Note("p", "n", dt.date(2025, 3, 12), "SCS Trial Note", text), frozenset({"scs_trial"}))
+    assert bool(found) is aborted

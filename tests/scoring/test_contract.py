@@ -142,3 +142,12 @@ def test_determination_and_missing_order(policy):
     assert determination(["met"] * 5) == "criteria_met"
     assert determination(["met", "insufficient", "met"]) == "insufficient_documentation"
     assert determination(["insufficient", "not_met"]) == "criteria_not_met"
+
+
+def test_a_trial_ended_before_its_result_leaves_no_result_over_an_earlier_trials(policy):
+    first = m("trial", "relief", "2025-01-20", 35.0)
+    row, _ = score([first, m("trial", "aborted_trial", "2025-03-12", date="2025-03-12")], policy)
+    assert (row["trial_relief_pct"], row["trial_status"]) == (None, "insufficient")
+    # an aborted first trial does not hide the repeat trial's result
+    row, _ = score([m("trial", "aborted_trial", "2024-12-01"), m("trial", "relief", "2025-01-20", 30.0)], policy)
+    assert (row["trial_relief_pct"], row["trial_status"]) == (30.0, "not_met")
