@@ -13,7 +13,7 @@ from typing import Iterable, Iterator, NamedTuple
 
 from pipeline.resources import default_patterns_dir
 from pipeline.nlp.build import cached_nlp
-from pipeline.nlp.prefilter import Window, can_count, window
+from pipeline.nlp.prefilter import PARAGRAPH_BREAK, Window, can_count, window
 from pipeline.nlp.shapes import ocr_damaged, read_shapes
 from pipeline.extract import (analgesic, conservative, indication, odi, psych, pt,  # noqa: F401  (registration)
                               substance_use, trial, trial_length)
@@ -109,7 +109,6 @@ def _next_sentence(text: str, at: int) -> str:
     return rest[start:end.start() if end else len(rest)]
 
 
-_PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n")
 _RELATIVE = re.compile(r"\b(?:mother|father|mom|dad|brothers?|sisters?|siblings?|sons?|daughters?|aunts?|uncles?|grand\w*|"
                        r"cousins?|parents?|family|familial|maternal|paternal|wife|husband|spouse|relatives?|nieces?|"
                        r"nephews?|twins?|fhx?|hereditary|no\s+known|noncontributory|non-contributory)\b", re.I)
@@ -123,7 +122,7 @@ def _section(ent, note: Note, at) -> str:
     if title is not None:
         start = at(ent.start_char)
         line = note.text[note.text.rfind("\n", 0, start) + 1:note.text.find("\n", start) % (len(note.text) + 1)]
-        if _PARAGRAPH_BREAK.search(note.text, at(title.end_char), start) or \
+        if PARAGRAPH_BREAK.search(note.text, at(title.end_char), start) or \
                 (note.text.rfind("\n", 0, start) >= at(title.end_char) and not _RELATIVE.search(line)):
             return ""  # past the section's paragraph, or a line of its own that names no relative
     return category
@@ -191,7 +190,7 @@ def _copied_forward(text: str) -> list[tuple[int, int]]:
     out = []
     for m in _COPIED.finditer(text):
         start = text.rfind("\n", 0, m.start()) + 1
-        end = _PARAGRAPH_BREAK.search(text, m.end())
+        end = PARAGRAPH_BREAK.search(text, m.end())
         out.append((start, end.start() if end else len(text)))
     return out
 

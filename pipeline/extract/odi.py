@@ -143,11 +143,11 @@ def odi_tables(note: Note, note_classes: frozenset) -> list[tuple[Finding, str, 
             dated = _ROW_DATE.search(row)
             scores = [q for q in quantities(row) if not q.noise and q.kind in ("percent", "raw50", "per100")]
             if dated and scores:
-                rows.append((j, dated, scores[-1]))
-        if len(rows) < 1:
+                found = find_dates(dated.group(0), note.note_date)
+                rows.append((found[0].date if found else note.note_date, j, scores[-1]))
+        if not rows:
             continue
-        j, dated, q = max(rows, key=lambda r: (find_dates(r[1].group(0), note.note_date)[0].date
-                                              if find_dates(r[1].group(0), note.note_date) else note.note_date))
+        _, j, q = max(rows, key=lambda r: r[0])
         start, end = starts[j], starts[j] + len(lines[j])
         value = _score(q)
         if value is not None:

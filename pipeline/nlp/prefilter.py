@@ -287,7 +287,7 @@ class Window(NamedTuple):
         return self.note_starts[k] + i - self.starts[k]
 
 
-_PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n")
+PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n")
 _LINE_HYPHEN = re.compile(r"(?<=[A-Za-z])-\n(?=[a-z])")
 
 
@@ -308,21 +308,27 @@ def can_count(text: str, note_classes: frozenset = frozenset(), patterns_dir: st
     rules = f.possible(note_hits, note_classes)
     if not rules:
         return False
-    breaks = tuple(_PARAGRAPH_BREAK.finditer(text))
+    breaks = tuple(PARAGRAPH_BREAK.finditer(text))
     if not breaks:
         return True  # one paragraph: its words are the note's
     a = 0
     for m in (*breaks, None):
         b = len(text) if m is None else m.start()
-        hits = set()
-        for w in WORD.findall(text, a, b):
-            h = words.get(w)
-            if h:
-                hits |= h
+        hits = _span_hits(text, a, b, words)
         if hits and _can_count(hits, rules, note_classes):
             return True
         a = b if m is None else m.end()
     return False
+
+
+def _span_hits(text: str, a: int, b: int, words: dict) -> set:
+    """The rule elements the words of text[a:b] hit (`words`: the note's words with their hits)."""
+    hits: set = set()
+    for w in WORD.findall(text, a, b):
+        h = words.get(w)
+        if h:
+            hits |= h
+    return hits
 
 
 _LAST_WORDS: list = [None, None, None]  # the last text read, its filter and its words: `can_count` then `window`
@@ -359,11 +365,7 @@ def window(text: str, note_classes: frozenset = frozenset(), patterns_dir: str |
     bounds = starts[1:] + [len(text)]
     keep = []
     for u, (a, b) in enumerate(zip(starts, bounds)):
-        hits = set()
-        for w in WORD.findall(text, a, b):
-            h = words.get(w)
-            if h:
-                hits |= h
+        hits = _span_hits(text, a, b, words)
         if hits and _can_count(hits, rules, note_classes):
             keep.append(u)
     if not keep:

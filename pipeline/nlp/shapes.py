@@ -101,10 +101,6 @@ def _edit_keeping_lines(text: str, edits: list[tuple[int, int, str]]) -> str:
     return "".join(out)
 
 
-def _same_length(old: str, new: str) -> str:
-    return new + " " * (len(old) - len(new)) if len(new) <= len(old) else old
-
-
 def _blank_furniture(text: str, lines: list[str], rules: ShapeRules) -> list[bool]:
     """Blank each furniture line; only the lines the patterns together touch are tried one by one."""
     blank = [False] * len(lines)
@@ -132,18 +128,22 @@ def _blank_furniture(text: str, lines: list[str], rules: ShapeRules) -> list[boo
 _MAY_RUN_ON = re.compile(r"\n(?=[ \t]{0,3}[a-z(\d])")  # a line break before a line that may go on a sentence
 
 
+def _runs_on(a: str, b: str, cut: bool) -> bool:
+    """Whether line `a`'s sentence goes on in line `b`: a long line that goes on, or any open line a fax header
+    or footer cut off (`cut`)."""
+    starts_on = _STARTS_CONTINUED.match(b) or (_STARTS_NUMBER.match(b) and (_NEEDS_MORE.search(a) or _NUMBER_GOES_ON.match(b)))
+    return bool((len(a) >= _WRAP_MIN or cut) and _ENDS_OPEN.search(a) and starts_on and not _LIST_OR_FIELD.match(b)
+                and "|" not in a)
+
+
 def _join_wrapped(lines: list[str], furniture: list[bool], text: str) -> str:
     """Lines joined with a space where a sentence runs on, else with their line break."""
     if not any(furniture):  # only the breaks before a line that can go on need a look
         out, at = [], 0
         for m in _MAY_RUN_ON.finditer(text):
             i = m.start()
-            a = text[text.rfind("\n", 0, i) + 1:i].rstrip()
             end = text.find("\n", i + 1)
-            b = text[i + 1:len(text) if end < 0 else end]
-            starts_on = _STARTS_CONTINUED.match(b) or (_STARTS_NUMBER.match(b) and (_NEEDS_MORE.search(a) or _NUMBER_GOES_ON.match(b)))
-            if len(a) >= _WRAP_MIN and _ENDS_OPEN.search(a) and starts_on and not _LIST_OR_FIELD.match(b) \
-                    and "|" not in a:
+            if _runs_on(text[text.rfind("\n", 0, i) + 1:i].rstrip(), text[i + 1:len(text) if end < 0 else end], False):
                 out.append(text[at:i])
                 out.append(" ")
                 at = i + 1
@@ -155,12 +155,7 @@ def _join_wrapped(lines: list[str], furniture: list[bool], text: str) -> str:
         j = i + 1
         while j < len(lines) - 1 and furniture[j]:  # a sentence may run on over a fax header or footer
             j += 1
-        a, b = lines[i].rstrip(), lines[j]
-        # a long line that goes on, or any open line a fax header or footer cut off
-        starts_on = _STARTS_CONTINUED.match(b) or (_STARTS_NUMBER.match(b) and (_NEEDS_MORE.search(a) or _NUMBER_GOES_ON.match(b)))
-        runs_on = ((len(a) >= _WRAP_MIN or j > i + 1) and _ENDS_OPEN.search(a) and starts_on
-                   and not _LIST_OR_FIELD.match(b) and "|" not in a)
-        sep = " " if runs_on else "\n"
+        sep = " " if _runs_on(lines[i].rstrip(), lines[j], j > i + 1) else "\n"
         for k in range(i + 1, j + 1):
             out.append(sep)
             out.append(lines[k])
@@ -176,7 +171,7 @@ def _mend(m: re.Match, mended: dict) -> str:
         fixed = fixed.upper()
     elif word[0].isupper() or word[0] == "0":
         fixed = fixed.capitalize()
-    return _same_length(word, fixed)
+    return fixed if len(fixed) <= len(word) else word  # the spare characters go to the line's end
 
 
 _TOKEN = re.compile(r"[a-z0-9]+")
@@ -215,7 +210,7 @@ def read_shapes(text: str, patterns_dir: str | None = None) -> str:
     damaged = _damaged_words(s, rules)
     if damaged:
         found = re.finditer(r"\b(?:" + "|".join(map(re.escape, sorted(damaged))) + r")\b", s, flags=re.I)
-        s = _edit_keeping_lines(s, [(m.start(), m.end(), _mend(m, rules.mended).rstrip()) for m in found])
+        s = _edit_keeping_lines(s, [(m.start(), m.end(), _mend(m, rules.mended)) for m in found])
     lines = s.split("\n")
     furniture = _blank_furniture(s, lines, rules)
     s = _join_wrapped(lines, furniture, s)
