@@ -17,8 +17,9 @@ In one run it
    proportional set size, PSS, sampled every 0.2 s). Every timing is the best of --repeat runs
    (default 3, the runs of the different configurations interleaved), the usual estimate of what
    CPU-bound code takes on a machine whose other load comes and goes; memory is the largest of them;
-4. scores the development sets (data/samples, tests/data/*, and each --dev FOLDER) against their gold tables;
-5. prints the commands it ran and a table: chars/s, notes/s, ratio to the baseline, peak RSS.
+4. times one note of dense relevant text (a chart pasted whole into one note) at --dense sizes;
+5. scores the development sets (data/samples, tests/data/*, and each --dev FOLDER) against their gold tables;
+6. prints the commands it ran and a table: chars/s, notes/s, ratio to the baseline, peak RSS.
 
 Files go to --work (default: a new temporary folder); nothing under the repository.
 Note text is never printed.
@@ -198,6 +199,25 @@ def run_project(name: str, args: list[str], notes: int, chars: int, baseline_cps
     return Measure(name, notes, chars, seconds, max_rss, tree, baseline_cps, before)
 
 
+def dense_check(work: Path, commands: list[str], sizes: list[float], seed: int) -> list[str]:
+    """One note of dense relevant text at each size: seconds per MB, the largest size's time against the
+    smallest's (linear time: at most about their size ratio), and peak memory."""
+    rows = []
+    for mb in sizes:
+        export = work / f"dense-{mb:g}MB.csv"
+        s = generate.write_dense(export, int(mb * 1_000_000), seed)
+        rows.append((mb, run_project(f"one dense note, {mb:g} MB", ["run", str(export), "--out",
+                                                                   str(work / f"out-dense-{mb:g}"), "--quiet"],
+                                     1, s.chars, None, commands)))
+    lines = [f"dense note {mb:g} MB: {m.seconds:.1f} s ({m.seconds / mb:.1f} s per MB), "
+             f"max RSS {_fmt(m.max_rss_mb, '.0f')} MB" for mb, m in rows]
+    if len(rows) > 1:
+        (mb0, m0), (mb1, m1) = rows[0], rows[-1]
+        lines.append(f"dense note {mb1:g} MB takes {m1.seconds / m0.seconds:.1f}x the {mb0:g} MB time "
+                     f"({mb1 / mb0:g}x the text)")
+    return lines
+
+
 DEV_SETS = [ROOT / "data" / "samples", *sorted(d for d in (ROOT / "tests" / "data").iterdir() if d.is_dir())]
 
 
@@ -253,6 +273,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--repeat", type=int, default=3, help="runs of each timing, the best one counts (default 3)")
     p.add_argument("--large", type=int, metavar="N", help="only the memory run: an N-note mixed export, streamed")
     p.add_argument("--large-workers", type=int, default=2, help="workers for the --large run (default 2)")
+    p.add_argument("--dense", default="1,4,10", metavar="MB,...",
+                   help="sizes of the one-note exports of dense relevant text, in MB (default 1,4,10; '' for none)")
     a = p.parse_args(argv)
     work = Path(a.work) if a.work else Path(tempfile.mkdtemp(prefix="scs-bench-"))
     work.mkdir(parents=True, exist_ok=True)
@@ -315,12 +337,14 @@ def main(argv: list[str] | None = None) -> int:
     rows = [best(measures) for measures in runs]
     same = all((work / "out-mixed" / f).read_bytes() == (work / f"out-mixed-w{a.workers}" / f).read_bytes()
                for f in ("review.csv", "evidence.csv"))
+    dense = dense_check(work, commands, [float(x) for x in a.dense.split(",") if x.strip()], a.seed)
     dev = dev_check(work, commands, a.dev)
 
     lines += ["", "commands:"] + [f"  {c}" for c in commands] + [""] + table(rows, baselines)
     lines.append(f"wall s: the best of {a.repeat} runs each")
     lines.append(f"--workers {a.workers} vs 1 worker: {rows[1].seconds / rows[2].seconds:.2f}x; "
                  f"review.csv and evidence.csv identical: {same}")
+    lines += dense
     lines += [f"development set {d}" for d in dev]
     print("\n".join(lines))
     return 0

@@ -633,6 +633,33 @@ def iter_notes(n_notes: int, relevant: float = 0.1, seed: int = 0, buffer: int =
     yield from shuffle
 
 
+def dense_note(n_chars: int, seed: int = 0) -> str:
+    """One note of about `n_chars` made only of SCS work-up text, as a whole chart pasted into one
+    records note: consults, PT, psych and trial notes of many candidates, each under its title and date."""
+    r = random.Random(seed)
+    parts, size, k = [], 0, 0
+    while size < n_chars:
+        k += 1
+        c = Candidate(f"D{k:07d}", r, dt.date(2023, 1, 1) + dt.timedelta(days=r.randint(0, 300)))
+        for day, ntype, text in c.notes():
+            block = f"{ntype} -- {day.isoformat()}\n{text}\n\n"
+            parts.append(block)
+            size += len(block)
+    return "".join(parts)[:n_chars]
+
+
+def write_dense(path: str | Path, n_chars: int, seed: int = 0) -> Stats:
+    """A one-note export (.csv) holding `dense_note(n_chars)`."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    text = dense_note(n_chars, seed)
+    with open(path, "w", encoding="utf-8", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(COLUMNS)
+        w.writerow(["DENSE0000001", "N000000001", "2024-06-01", "Outside Records", text])
+    return Stats(1, 1, len(text), len(text), path.stat().st_size)
+
+
 class Stats(NamedTuple):
     notes: int
     relevant: int

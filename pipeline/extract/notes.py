@@ -13,7 +13,7 @@ from typing import Iterable, Iterator, NamedTuple
 
 from pipeline.resources import default_patterns_dir
 from pipeline.nlp.build import cached_nlp
-from pipeline.nlp.prefilter import PARAGRAPH_BREAK, Window, can_count, window
+from pipeline.nlp.prefilter import PARAGRAPH_BREAK, Window, blocks, can_count, window
 from pipeline.nlp.shapes import ocr_damaged, read_shapes
 from pipeline.extract import (analgesic, conservative, indication, odi, psych, pt,  # noqa: F401  (registration)
                               substance_use, trial, trial_length)
@@ -153,26 +153,34 @@ def mentions_from_doc(doc, note: Note, classes: frozenset, win: Window | None = 
     `doc` is the nlp's reading of `win` (default: the whole note) of `shaped`, the note as its shapes
     are read (nlp/shapes.py; default: the note); None when the nlp had nothing to read.
     """
+    shaped = shaped or note
+    return mentions_from_docs([(doc, win or Window.whole(shaped.text))] if doc is not None else [],
+                              note, classes, shaped, criteria)
+
+
+def mentions_from_docs(read: list, note: Note, classes: frozenset, shaped: Note | None = None,
+                       criteria: frozenset | None = None) -> list[Mention]:
+    """`mentions_from_doc` for a note the nlp read in blocks: `read` holds each block's (doc, window)."""
     out: list[Mention] = []
     shaped = shaped or note
-    win = win or Window.whole(shaped.text)
-    for ent in (doc.ents if doc is not None else ()):
-        reg = NORMALIZERS.get(ent.label_)
-        if reg is None or (criteria is not None and reg.criterion not in criteria):
-            continue
-        t = _target(ent, shaped, classes, win)
-        for f in reg.func(t):
-            out.append(_mention(note, reg.criterion, f, t.section, t.sentence, t.sent_start, t.start, t.end,
-                                (m.category for m in t.modifiers), classes))
+    for doc, win in read:
+        for ent in doc.ents:
+            reg = NORMALIZERS.get(ent.label_)
+            if reg is None or (criteria is not None and reg.criterion not in criteria):
+                continue
+            t = _target(ent, shaped, classes, win)
+            for f in reg.func(t):
+                out.append(_mention(note, reg.criterion, f, t.section, t.sentence, t.sent_start, t.start, t.end,
+                                    (m.category for m in t.modifiers), classes))
     for criterion, funcs in NOTE_EXTRACTORS.items():
         if criteria is not None and criterion not in criteria:
             continue
         for func in funcs:
             for f, sentence, s, e in func(shaped, classes):
                 out.append(_mention(note, criterion, f, "", sentence, s, s, e, (), classes))
-    blocks = _copied_forward(shaped.text) if out else []
-    if blocks:  # text copied forward from an earlier note restates it, as a letter does
-        out = [m._replace(note_classes=m.note_classes | {"restatement"}) if any(a <= m.start < b for a, b in blocks)
+    copied = _copied_forward(shaped.text) if out else []
+    if copied:  # text copied forward from an earlier note restates it, as a letter does
+        out = [m._replace(note_classes=m.note_classes | {"restatement"}) if any(a <= m.start < b for a, b in copied)
                else m for m in out]
     return _dedupe(out)
 
@@ -234,7 +242,7 @@ def extract(notes: Iterable[Note], patterns_dir: str | None = None, batch_size: 
     shaped, classes, wins = [], [], []
     for n in notes:
         cls = classify_note(n, patterns_dir)
-        win = None
+        parts: list[Window] = []
         # a note that may count is read through its shape; one whose words complete no rule is not read
         if not prefilter or can_count(n.text, cls, patterns_dir, categories) or ocr_damaged(n.text, patterns_dir):
             text = read_shapes(n.text, patterns_dir)
@@ -242,10 +250,10 @@ def extract(notes: Iterable[Note], patterns_dir: str | None = None, batch_size: 
                 n = n._replace(text=text)
                 cls = classify_note(n, patterns_dir)
             win = window(n.text, cls, patterns_dir, categories) if prefilter else Window.whole(n.text)
+            parts = blocks(win, patterns_dir, categories) if win is not None else []
         shaped.append(n)
         classes.append(cls)
-        wins.append(win)
-    docs = iter(nlp.pipe((w.text for w in wins if w is not None), batch_size=batch_size))
-    for note, shape, cls, win in zip(notes, shaped, classes, wins):
-        doc = next(docs) if win is not None else None
-        yield from mentions_from_doc(doc, note, cls, win, shape, criteria)
+        wins.append(parts)
+    docs = iter(nlp.pipe((w.text for parts in wins for w in parts), batch_size=batch_size))
+    for note, shape, cls, parts in zip(notes, shaped, classes, wins):
+        yield from mentions_from_docs([(next(docs), w) for w in parts], note, cls, shape, criteria)

@@ -286,6 +286,22 @@ class Window(NamedTuple):
         k = bisect.bisect_right(self.starts, i) - 1
         return self.note_starts[k] + i - self.starts[k]
 
+    def part(self, a: int, b: int, head: tuple[str, int] | None = None) -> "Window":
+        """Characters a..b of the window as a window of its own, after `head` (a header's text and its
+        note offset) on a line of its own."""
+        text, starts, note_starts = [], [], []
+        if head is not None:
+            text, starts, note_starts = [head[0], "\n"], [0], [head[1]]
+        size = sum(map(len, text))
+        k = bisect.bisect_right(self.starts, a) - 1
+        while k < len(self.starts) and self.starts[k] < b:
+            s = max(self.starts[k], a)
+            starts.append(size + s - a)
+            note_starts.append(self.note_starts[k] + s - self.starts[k])
+            k += 1
+        text.append(self.text[a:b])
+        return Window("".join(text), tuple(starts), tuple(note_starts))
+
 
 PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n")
 _LINE_HYPHEN = re.compile(r"(?<=[A-Za-z])-\n(?=[a-z])")
@@ -402,3 +418,52 @@ def window(text: str, note_classes: frozenset = frozenset(), patterns_dir: str |
         out.append(text[a:b])
         size += b - a
     return Window("".join(out), tuple(w_starts), tuple(n_starts))
+
+
+BLOCK_CHARS = 20_000
+_CUT = (re.compile(r"\n[ \t]*\n"), re.compile(r"\n"), re.compile(r"[.!?][ \t]+(?=[A-Z])"), re.compile(r"\s"))
+
+
+def blocks(win: Window, patterns_dir: str | None = None, categories: frozenset | None = None,
+           size: int | None = None) -> list[Window]:
+    """A long window cut into windows of about `size` (default BLOCK_CHARS) characters, so that no step
+    of the nlp compares every match of a whole records packet with every other (ConText, the target
+    matcher): time stays linear in the note's length.
+
+    Cuts fall where a sentence cannot run on: at a paragraph break, else a line break, else a full stop
+    before a capital, within half a block after `size`; each block after the first starts with the
+    section header in force where it was cut, so every sentence keeps its section.
+    """
+    text, size = win.text, size or BLOCK_CHARS
+    if len(text) <= size:
+        return [win]
+    f = load_filter(patterns_dir, categories)
+    out, a, head = [], 0, None
+    while a < len(text):
+        b = len(text)
+        if b - a > size + size // 2:
+            for cut in _CUT:
+                m = cut.search(text, a + size, a + size + size // 2)
+                if m is not None:
+                    b = m.end()
+                    break
+            else:
+                b = a + size
+        out.append(win.part(a, b, head))
+        head = _last_header(text, a, b, f, win) or head
+        a = b
+    return out
+
+
+def _last_header(text: str, a: int, b: int, f, win: Window) -> tuple[str, int] | None:
+    """The last line of text[a:b] that may be a section header (as `window` tells one), with its note offset."""
+    i = b
+    while i > a:
+        start = text.rfind("\n", a, i - 1) + 1
+        start = max(start, a)
+        m = HEADER.match(text, start)
+        if m is not None and m.end() <= b and (f is None or f.section_start is None
+                                               or f.section_start.match(text, start) is not None):
+            return text[start:m.end()], win.note_offset(start)
+        i = start
+    return None

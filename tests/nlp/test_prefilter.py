@@ -134,3 +134,27 @@ def test_a_word_hyphenated_across_lines_completes_a_rule_for_a_policy_that_reads
     note = Note("p", "n", dt.date(2025, 1, 1), "", text)
     read = [m for m in extract([note], criteria={"trial"}) if m.label == "relief"]
     assert [m.value for m in read] == [65.0]
+
+
+def _records_packet() -> str:
+    """A long note of many visits under one section header, as a pasted assessment log runs."""
+    visits = [f"Date of service: 03/{i % 28 + 1:02d}/2024\nPatient tolerated treatment well. ODI {30 + i}% today.\n\n"
+              "Reports 70% relief with the SCS trial.\n\n" + "Exercise log reviewed with the patient.\n" * 5
+              for i in range(40)]
+    return "Assessment:\n" + "\n".join(visits)
+
+
+def test_a_long_note_is_read_in_blocks_with_the_same_mentions_as_read_whole(monkeypatch):
+    import pipeline.nlp.prefilter as prefilter
+    note = make_note(_records_packet())
+    win = window(note.text)
+    cut = prefilter.blocks(win, size=300)
+    assert len(cut) > 5 and all(len(b.text) <= 500 for b in cut)
+    for b in cut:  # every block maps back to the note, character for character, past its carried header
+        i = b.text.index("\n") + 1 if b is not cut[0] else 0
+        line = b.text[i:b.text.index("\n", i)]
+        assert note.text[b.note_offset(i):b.note_offset(i) + len(line)] == line
+    whole = sorted(extract([note]))
+    monkeypatch.setattr(prefilter, "BLOCK_CHARS", 300)
+    assert sorted(extract([note])) == whole and len(whole) > 20
+    assert {m.section for m in whole if m.criterion == "odi"} == {"assessment"}
