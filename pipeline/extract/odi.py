@@ -116,14 +116,25 @@ def normalize_other_instrument(t: Target) -> list[Finding]:
     return [Finding("not_odi")]
 
 
-# an ODI heading over a table of dated rows ("Oswestry trend:" then "| 03/11/2024 | 31/50 | 62% |"): the newest row
-_HEADING = re.compile(r"^\W*(?:modified\s+|revised\s+)?(?:oswestry|odi)\b[^\d\n]{0,40}$", re.I)
+# an ODI heading over its values: a table of dated rows ("Oswestry trend:" then "| 03/11/2024 | 31/50 | 62% |"),
+# a flowsheet's value lines ("Oswestry Disability Index" then "Last Filed Value: 44 %" and "Filed: 09/30/2024"), or a
+# questionnaire's items and total ("Questionnaire: OSWESTRY LOW BACK PAIN DISABILITY QUESTIONNAIRE" ... "Raw total: 19 / 50")
+_HEADING = re.compile(r"^\W*(?:(?:questionnaire|form|instrument|measure|flowsheet|assessment)\s*:\s*)?"
+                      r"(?:modified\s+|revised\s+)?(?:oswestry|odi)\b[^\d\n]{0,60}$", re.I)
 _ROW_DATE = re.compile(r"\b\d{1,2}/\d{1,2}/\d{2,4}\b")
+# a line that gives the heading's value by a label: "Last Filed Value: 44 %", "Raw total: 19 / 50", "Score: 38%"
+_VALUE_LINE = re.compile(r"^\W*(?:(?:last\s+filed\s+|current\s+|filed\s+)?value|result|(?:raw\s+|total\s+|final\s+)?"
+                         r"(?:total|score)(?:\s+score)?|scored\s*%?|percent(?:age)?|index|%)\s*(?:\(%\))?\s*[:=]", re.I)
+# another measure's heading ends the ODI's block: "PHQ-9", "Neck Disability Index", "PROMIS-29 ..."
+_OTHER_HEADING = re.compile(r"^\W*(?:phq|gad|peg|ndi|neck|promis|foto|lefs|pain\s+disability|bmi|vitals?|nrs|vas)\b",
+                            re.I)
+BLOCK_LINES = 30
 
 
 @note_extractor("odi")
 def odi_tables(note: Note, note_classes: frozenset) -> list[tuple[Finding, str, int, int]]:
-    """The newest row of a table of ODI scores under an ODI heading, read as a score of its row's date."""
+    """The value under an ODI heading: a table's newest row, or a flowsheet's or questionnaire's labelled value,
+    as a score of the date written with it. Of several, the newest counts (the first, when none is dated)."""
     low = note.text.lower()
     if "oswestry" not in low and "odi" not in low:
         return []
@@ -131,26 +142,39 @@ def odi_tables(note: Note, note_classes: frozenset) -> list[tuple[Finding, str, 
     for line in lines:
         starts.append(at)
         at += len(line) + 1
-    out = []
+    found = []
     for k, line in enumerate(lines):
         if not _HEADING.match(line) or line.strip().endswith((".", "?")):
             continue
-        rows = []
-        for j in range(k + 1, min(k + 30, len(lines))):
+        rows, block_date, labelled = [], None, None
+        for j in range(k + 1, min(k + BLOCK_LINES, len(lines))):
             row = lines[j]
             if not row.strip():
+                if rows:
+                    break  # a table ends at its first blank line
+                continue
+            if _HEADING.match(row) or _OTHER_HEADING.match(row):
                 break
             dated = _ROW_DATE.search(row)
             scores = [q for q in quantities(row) if not q.noise and q.kind in ("percent", "raw50", "per100")]
             if dated and scores:
-                found = find_dates(dated.group(0), note.note_date)
-                rows.append((found[0].date if found else note.note_date, j, scores[-1]))
-        if not rows:
-            continue
-        _, j, q = max(rows, key=lambda r: r[0])
-        start, end = starts[j], starts[j] + len(lines[j])
-        value = _score(q)
-        if value is not None:
-            out.append((Finding("score", value, "%", start=start + q.start, end=start + q.end),
-                        lines[j].strip(), start, end))
-    return out
+                day = find_dates(dated.group(0), note.note_date)
+                rows.append((day[0].date if day else note.note_date, j, scores[-1]))
+            elif labelled is None and scores and _VALUE_LINE.match(row):
+                labelled = (j, scores[-1])
+            elif dated and block_date is None:
+                day = find_dates(dated.group(0), note.note_date)
+                block_date = day[0].date if day else None
+        if rows:
+            found.append(max(rows, key=lambda r: r[0]))
+        elif labelled is not None:
+            found.append((block_date or note.note_date, *labelled))
+    if not found:
+        return []
+    newest = max(day for day, _, _ in found)
+    day, j, q = next(r for r in found if r[0] == newest)
+    value = _score(q)
+    if value is None:
+        return []
+    start, end = starts[j], starts[j] + len(lines[j])
+    return [(Finding("score", value, "%", start=start + q.start, end=start + q.end), lines[j].strip(), start, end)]

@@ -36,7 +36,8 @@ _SERVICE = re.compile(r"\b(?:eval\w*|initial|start\s+of\s+care|soc|first\s+visit
 _NOT_SERVICE = re.compile(r"\b(?:cancel\w*|no[- ]?shows?|missed|(?:re)?scheduled?|resched\w*|planned|plan\s+of\s+care|poc|"
                           r"cert\w*|order\w*|referr\w*|auth\w*|video|tele\w*|virtual|expir\w*|goal\w*|due|next|"
                           r"non-?attendance|not\s+seen|closed|holiday|did\s+not\s+(?:arrive|show|attend|come)|"
-                          r"didn'?t\s+(?:show|come|attend)|no\s+call)\b", re.I)
+                          r"didn'?t\s+(?:show|come|attend)|no\s+call|printed|faxed|exported|generated|run\s+(?:on|date))\b",
+                          re.I)
 _IN_PERSON = re.compile(r"\bin[- ](?:clinic|person|office)\b", re.I)
 # a note about PT that records no visit of its own: its date is not a date of service (the visits it lists still are)
 _NOT_A_VISIT = re.compile(r"\b(?:schedul\w*|no[- ]?shows?|cancel\w*|not\s+seen|administrative|telephone|phone\s+(?:call|note|"
@@ -190,6 +191,11 @@ def normalize_distractor(t: Target) -> list[Finding]:
     return [Finding("not_pt")]
 
 
+def _line(text: str, at: int) -> str:
+    start, end = text.rfind("\n", 0, at) + 1, text.find("\n", at)
+    return text[start:len(text) if end < 0 else end]
+
+
 @note_extractor("pt")
 def pt_visit_dates(note: Note, note_classes: frozenset) -> list[tuple[Finding, str, int, int]]:
     """A PT visit note is itself a date of service; a span of care written in it counts too."""
@@ -208,7 +214,12 @@ def pt_visit_dates(note: Note, note_classes: frozenset) -> list[tuple[Finding, s
               and (not mixed or _IN_PERSON.search(note.text[note.text.rfind("\n", 0, r.start) + 1:r.start]))]
     visits = [] if ranges else service_dates(note.text, note.note_date)
     if mixed and len({d.date for d in visits}) >= 2:
-        return []
+        # a log whose rows say which visits were by video ("| 04/01/2024 | Video-home | GP,95 |") keeps the others;
+        # a summary that does not say which is left to the visits' own notes
+        lines = note.text.split("\n")
+        if not any(_TELEHEALTH.search(lines[k]) for k in _log_rows(lines)):
+            return []
+        visits = [d for d in visits if not _TELEHEALTH.search(_line(note.text, d.start))]
     # a summary that states its dates of service was written after them, and a scheduling, no-show or
     # administrative note records no visit: its own date is not one
     own = not ranges and len({d.date for d in visits}) < 2 and not _NOT_A_VISIT.search(head)

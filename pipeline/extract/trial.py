@@ -27,6 +27,12 @@ _FUNCTION_GAIN = re.compile(r"\b(?:walk\w*|ambulat\w*|distance|sleep\w*|sitting|
 # a value that is another measure's ("ODI: 34 %", "coverage 85%", "battery 60%"): not the trial's relief
 _OTHER_MEASURE = re.compile(r"\b(?:ODI|oswestry|NDI|PEG|PHQ-?9|GAD-?7|FOTO|PROMIS|coverage|overlap|battery|charge|"
                             r"disability(?:\s+index)?)\b[^\d;.]{0,8}$", re.I)
+# a sentence about how much medication was taken, that names no pain ("oxycodone 5 mg twice a day during the trial
+# vs 4x/day before (50% reduction)"): its percent is the analgesic's, not pain relief
+_MEDICATION = re.compile(r"\b(?:mg|mcg|mme|opioids?|narcotics?|oxycodone|hydrocodone|morphine|tramadol|hydromorphone|"
+                         r"oxycontin|norco|percocet|dilaudid|fentanyl|tapentadol|methadone|gabapentin|pregabalin|"
+                         r"tabs?|tablets?|pills?|medications?|meds|analgesics?)\b", re.I)
+_PAIN_NAMED = re.compile(r"\b(?:pain|relief|relieved|nrs|vas|nprs|hurt\w*|ach\w*|symptoms?)\b|\d/10", re.I)
 _REPEAT = re.compile(r"\b(?:repeat|second|2nd|re-?trial|trial\s*#\s*2|trial\s+(?:two|2))\b", re.I)
 
 
@@ -78,11 +84,20 @@ def normalize_trial_relief(t: Target) -> list[Finding]:
     if label == "relief" and (_NOT_SCS_TRIAL.search(s) or "other_stimulator_trial" in t.note_classes) \
             and not _SCS.search(s):
         label = "other_treatment"  # a dorsal root ganglion or peripheral nerve stimulator trial is not an SCS trial
-    if _FUNCTION_GAIN.search(s[max(0, min(n.start, a0) - 40):min(n.start, a0)]):
+    clause = _clause(s, min(n.start, a0), max(n.end, a1))
+    if _FUNCTION_GAIN.search(s[max(0, min(n.start, a0) - 40):min(n.start, a0)]) or \
+            (_MEDICATION.search(clause) and not _PAIN_NAMED.search(clause)):
         label = "function_gain"  # "walking improved ~50%", "opioid use down 50%": not pain relief
     if label == "relief" and _EARLIER.search(s) and not _REPEAT.search(s):
         label = "earlier_trial"  # a first or failed trial, superseded when a later trial's relief is written
     return [Finding(label, n.value, "%", start=min(start, t.start), end=max(end, t.end))]
+
+
+def _clause(s: str, a: int, b: int) -> str:
+    """The clause of the sentence around s[a:b]: from the comma or semicolon before it to the one after."""
+    head = max(s.rfind(",", 0, a), s.rfind(";", 0, a)) + 1
+    tail = re.search(r"[,;]", s[b:])
+    return s[head:b + tail.start() if tail else len(s)]
 
 
 def _attribution(t: Target, start: int, end: int) -> str:
@@ -202,6 +217,9 @@ def _side_by_side(lines: list[str], first: int, split: int) -> tuple[float, floa
     return b, a, last
 
 
+_STATED_AVERAGE = re.compile(r"\b(?:avg|average|mean)\b[^\d\n]{0,20}\d", re.I)
+
+
 @note_extractor("trial")
 def trial_tables(note: Note, note_classes: frozenset) -> list[tuple[Finding, str, int, int]]:
     """Relief from a table or a pain diary: a header with a before column (pre-trial, baseline) and a trial
@@ -216,6 +234,8 @@ def trial_tables(note: Note, note_classes: frozenset) -> list[tuple[Finding, str
         at += len(line) + 1
     out = []
     diary = _diary(lines) if re.search(r"\b(?:diary|log|daily)\b", note.text[:300] + (note.note_type or ""), re.I) else None
+    if diary and any(_STATED_AVERAGE.search(line) for line in lines[diary[3] + 1:]):
+        diary = None  # the diary's own averages are written under it ("RN calc: Baseline avg 8.0 / Trial avg 3.2")
     if diary:
         b, a, first, last = diary
         end = starts[last] + len(lines[last])

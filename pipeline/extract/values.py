@@ -94,7 +94,8 @@ _AFTER_CUE = re.compile(r"(?:->|-->|→|=>|\bto|\bdown\s+to|\bnow|\bduring(?:\s+
                         r"\bwith\s+the\s+(?:trial|stimulator)|\bwhile|\bcurrently|\bon\s+the\s+trial)"
                         + _FILLER + r"\W{0,12}$", re.I)
 _AFTER_AFTER = re.compile(r"^\W{0,3}(?:(?:on\s+)?(?:average\s+)?(?:during(?: the)?(?: scs)? trial|with the (?:trial|stimulator)|"
-                          r"on the trial|while the leads)|now)\b", re.I)
+                          r"on the trial|while the leads|during (?:it|stim\w*)|with stim\w*|on stim\w*|"
+                          r"by (?:the end of )?(?:day|night) \d{1,2}(?: of (?:the )?(?:trial|stim\w*))?)|now)\b", re.I)
 _SCORE = re.compile(r"\b(?P<a>\d{1,2}(?:\.\d)?)(?:\s*(?:or|-|to)\s*(?P<b>\d{1,2}(?:\.\d)?))?"
                     r"(?:\s*(?:/\s*10|out\s+of\s+10|of\s+10)\b)?(?![\d/%]|\.\d)", re.I)
 
@@ -120,6 +121,7 @@ def pain_change(text: str) -> list[Number]:
     "down to a 2 or 3 from an 8" (an after range counts its worse score). Both roles must be named."""
     noise = [(q.start, q.end) for q in quantities(text) if q.noise]  # a date, a 7-day trial, a dose
     before, after = [], []
+    named_to = 0  # where the last role named after its score ends: those words are not the next score's cue
     for m in _SCORE.finditer(text):
         if any(a <= m.start() < b for a, b in noise):
             continue
@@ -127,10 +129,13 @@ def pain_change(text: str) -> list[Number]:
         worse = max(a, float(m.group("b"))) if m.group("b") else a
         if not 0 <= worse <= 10:
             continue
-        head, tail = text[max(0, m.start() - 60):m.start()], text[m.end():m.end() + 30]
+        head, tail = text[max(0, m.start() - 60, named_to):m.start()], text[m.end():m.end() + 30]
         head = re.split(r"[;.]\s|\d(?![\d/])", head)[-1]  # the cues of this score's own clause, after any other number
         tail = re.split(r"[;.](?:\s|$)", tail)[0]  # and before the next sentence
         # a role named right after the score wins; else the cue nearest before it
+        named = _BEFORE_AFTER.match(tail) or _AFTER_AFTER.match(tail)
+        if named:
+            named_to = m.end() + named.end()
         if _BEFORE_AFTER.match(tail):
             role = "before"
         elif _AFTER_AFTER.match(tail):

@@ -1,5 +1,6 @@
 """The shapes a note comes in, read before the nlp: hard-wrapped prose, words hyphenated across lines,
-fax and print furniture inside a note, fill-in fields, unchecked boxes' options, dotted leaders, `key=value` and OCR confusions.
+fax and print furniture inside a note, fill-in fields, unchecked boxes' options, dotted leaders, `key=value`, a unit in a table cell of its own and OCR
+confusions.
 
 `read_shapes(text)` returns text of the same length in which a sentence wrapped over several lines is
 one line again, furniture lines are blank, a filled field `__55__` is `  55  ` and OCR damage in
@@ -38,6 +39,10 @@ _LEADER = re.compile(r"\.{3,}|…+")  # dotted leaders ("ODI ....... 42 %") and 
 # an unchecked box's option is not what the form says: "☐ Not cleared", "[ ] SCS", "[ ] Yes"
 _UNCHECKED = re.compile(r"(?:☐|□|\[\s\])[ \t]*([^\[\]☐☒☑□■\n|]*?)(?=\s*(?:☐|☒|☑|□|■|\[[ xX✓✔*]?\]|\||\n|$))")
 _KEY_EQUALS = re.compile(r"(?<=[A-Za-z)])=(?=\s*[\d<>])")  # "ODI=38%" reads as "ODI 38%"
+_PAIR_SEPARATOR = re.compile(r";(?=[A-Za-z][A-Za-z_ ]{0,30}=)")  # "min=45;ODI=38" reads as "min=45 ODI=38": two words
+_KEY_UNDERSCORE = re.compile(r"(?<=[A-Za-z])_(?=[A-Za-z][A-Za-z_]*\s*=)")  # "ODI_INDEX=0.42" reads as "ODI INDEX 0.42"
+# a table cell that holds only the unit of the number in the cell before: "| 8 | /50 |" reads as "| 8   /50 |"
+_UNIT_CELL = re.compile(r"(?<=\d)([ \t]*)\|(?=[ \t]*(?:/[ \t]*(?:50|100|10)|%)[ \t]*(?:\||$))", re.M)
 # OCR in numbers: O/o for 0 beside digits, l/I for 1 beside digits or in a fraction
 _OCR_ZERO = re.compile(r"(?<=\d)[Oo](?=[\d%/.]|\b)|(?<=\d[.,])[Oo]")
 _OCR_ONE = re.compile(r"(?<=\d)[lI](?=[\d%])|(?<=/)[lI](?=\d|\b)|\b[lI](?=\s?/\s?\d)|\b[lI](?=\d)")
@@ -202,7 +207,13 @@ def read_shapes(text: str, patterns_dir: str | None = None) -> str:
     if "[" in s or "☐" in s or "□" in s:
         s = _UNCHECKED.sub(lambda m: m.group(0)[:m.start(1) - m.start()] + " " * len(m.group(1)), s)
     if "=" in s:
+        if ";" in s:
+            s = _PAIR_SEPARATOR.sub(" ", s)
+        if "_" in s:
+            s = _KEY_UNDERSCORE.sub(" ", s)
         s = _KEY_EQUALS.sub(" ", s)
+    if "|" in s:
+        s = _UNIT_CELL.sub(lambda m: m.group(1) + " ", s)
     if _MAY_OCR_ZERO.search(s):
         s = _OCR_ZERO.sub("0", s)
     if _MAY_OCR_ONE.search(s):

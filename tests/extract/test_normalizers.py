@@ -372,3 +372,82 @@ def test_a_trial_ended_before_its_result_is_read(text, aborted):
     from pipeline.records import Note
     found = aborted_trials(Note("p", "n", dt.date(2025, 3, 12), "SCS Trial Note", text), frozenset({"scs_trial"}))
     assert bool(found) is aborted
+
+
+# --- how charts from other systems write them ----------------------------------
+def _read(text, note_type="Progress Notes", date="2025-03-10"):
+    """Mentions through the whole reader (shapes, pre-filter, blocks, nlp, note readers), as a run reads a note."""
+    from conftest import make_note
+    from pipeline.extract.notes import extract
+    return list(extract([make_note(text, note_type=note_type, date=date)]))
+
+
+def _values(ms, criterion, label):
+    return [m.value for m in counted(ms, label) if m.criterion == criterion]
+
+
+@pytest.mark.parametrize("text, relief", [
+    ("Trial f/u 11/25/2024 - Dr. P. Natarajan\nShe describes 50-60% relief of her leg pain, less for the back.\n"
+     "Leads removed. Wants permanent.", 50),
+    ("Trial f/u 03/11/2024\nLeg pain was 7/10 before the trial and 2/10 by day 5 of stimulation. Sleep\nbetter. "
+     "Leads removed without difficulty.", 71.4),
+    ("Trial f/u 11/11/2024\nAverage foot pain 9/10 before the trial and 4/10 during it. Leads removed.", 55.6),
+    ("Clinician Portal - TRIAL DAY 7 CHECK     05/19/2025 09:40\nCoverage: low back 90%, R leg 90%\n"
+     "Patient-reported overall pain relief: 70%\nOpioid use: oxycodone reduced 30% (pt report)", 70),
+    ("SCS trial f/u\nPt reports ~65% improvement c SCS trial, sleeping 5-6 h vs 3 h, walked in store w/o cart, "
+     "less tramadol.", 65),
+])
+def test_trial_notes_known_by_their_first_lines_and_before_and_after_scores_with_words_between(text, relief):
+    assert _values(_read(text), "trial", "relief") == [relief]
+
+
+@pytest.mark.parametrize("text", [
+    "Trial f/u - leads removed\nTook oxycodone 5 mg twice a day during the trial vs 4x/day before (50%\nreduction).",
+    "Trial f/u - leads removed\nNorco use during the trial cut from 4 tabs to 2 tabs a day (50% reduction).",
+    "Trial of gabapentin f/u\nShe describes 50% relief with the new dose.\nReturn in 3 months.",
+])
+def test_a_medication_reduction_or_another_trial_is_not_the_scs_trials_relief(text):
+    assert _values(_read(text), "trial", "relief") == []
+
+
+def test_a_diary_whose_averages_are_written_under_it_counts_the_written_averages():
+    rows = "".join(f"08/{d:02d}   baseline    8    7\n" for d in range(5, 12)) + \
+        "".join(f"08/{d:02d}   trial       3    4\n" for d in range(14, 19))
+    text = ("PAIN DIARY - SCS TRIAL\nDate    Phase      AM   PM\n\n" + rows + "\nRN calc: Baseline avg 8.0 / Trial avg 3.2")
+    assert _values(_read(text, note_type="Patient Diary"), "trial", "relief") == [60.0]
+
+
+@pytest.mark.parametrize("text, value", [
+    ("Oswestry Disability Index\nLast Filed Value: 44 %\nFiled: 09/30/2024 14:12 by M. Keane, MA\n\n"
+     "Oswestry Disability Index\nLast Filed Value: 52 %\nFiled: 03/11/2024 10:03 by M. Keane, MA\n\n"
+     "PHQ-9\nLast Filed Value: 7\nFiled: 09/30/2024 14:14", 44),
+    ("Questionnaire: OSWESTRY LOW BACK PAIN DISABILITY QUESTIONNAIRE\nSubmitted via MyChart 07/22/2024 19:06\n\n"
+     "Q1  Pain intensity .......... fairly severe ............ 3\nQ2  Personal care ........... 1\n\n"
+     "Raw total: 19 / 50\nScored %: {NOT DOCUMENTED}", 38),
+    ("Measure                      | Value | Units | Taken\nODI raw score                | 8     | /50   | 09/16/2024",
+     16),
+    ("DOS=05/06/2024;visit=16;prov=R.Ames PT DPT;loc=CLINIC;min=45;ODI_INDEX=0.42;NPRS=5;", 42),
+])
+def test_odi_in_flowsheet_blocks_questionnaires_unit_cells_and_key_value_runs(text, value):
+    assert _values(_read(text, note_type="Flowsheet", date="2024-10-01"), "odi", "score") == [value]
+
+
+@pytest.mark.parametrize("text", [
+    "Scanned document: Oswestry Disability Questionnaire (2 pages) - received 03/25/2024.",
+    "Oswestry Disability Index\nLast Filed Value: ***\n\nPHQ-9\nLast Filed Value: 7",
+    "Oswestry questionnaire given to the patient.\n\nPEG\nTotal score: 6",
+])
+def test_a_page_count_a_blank_flowsheet_value_or_another_measures_total_is_no_odi(text):
+    assert _values(_read(text, note_type="Flowsheet"), "odi", "score") == []
+
+
+def test_a_visit_log_whose_rows_name_video_visits_counts_its_clinic_rows():
+    rows = [("02/05/2024", "Clinic    ", "GP   "), ("02/19/2024", "Clinic    ", "GP   "),
+            ("03/25/2024", "Clinic    ", "GP   "), ("04/01/2024", "Video-home", "GP,95"),
+            ("04/29/2024", "Video-home", "GP,95")]
+    text = ("Flowsheet export: REHAB VISIT LOG      Printed 05/06/2024 16:22\n\n"
+            "Visit | DOS        | Provider        | Setting    | Mod\n------+------------+-----------------+------------+------\n"
+            + "".join(f"  {k}   | {d} | M. Oduya PT DPT | {s} | {m}\n" for k, (d, s, m) in enumerate(rows, 1)))
+    ms = _read(text, note_type="PT Flowsheet", date="2024-05-06")
+    visits = sorted(m.date.isoformat() for m in counted(ms, "pt_visit") if m.criterion == "pt")
+    assert visits == ["2024-02-05", "2024-02-19", "2024-03-25"]

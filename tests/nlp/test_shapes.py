@@ -17,6 +17,9 @@ from pipeline.nlp.shapes import ocr_damaged, read_shapes
     ("ODI=38  |  PEG=6", "ODI 38  |  PEG 6"),
     ("Trial relief: __65__ %", "Trial relief:   65   %"),
     ("0DI score 4O%", "ODI score 40%"),
+    ("min=45;ODI_INDEX=0.42;NPRS=5;", "min 45 ODI INDEX 0.42 NPRS 5;"),
+    ("ODI raw score   | 8    | /50   | 09/16/2024", "ODI raw score   | 8      /50   | 09/16/2024"),
+    ("BMI | 29.4 | kg/m2 |", "BMI | 29.4 | kg/m2 |"),
 ])
 def test_shapes_read_as_a_reader_would(text, read):
     assert read_shapes(text) == read
