@@ -67,8 +67,9 @@ def _whole_text_search(pattern: str):
 
 
 def classify_note(note: Note, patterns_dir: str | None = None) -> frozenset:
-    """The classes a note belongs to, from its note_type or its first lines."""
-    header = "\n".join(line for line in note.text[:400].splitlines()[:3])
+    """The classes a note belongs to, from its note_type or its first lines (those with words: a fax header
+    the shape reader blanked is none)."""
+    header = "\n".join([line for line in note.text[:600].splitlines() if line.strip()][:3])
     return frozenset(name for name, by_type, by_header, by_text in load_note_classes(patterns_dir)
                      if (by_type and by_type.search(note.note_type or "")) or (by_header and by_header.search(header))
                      or (by_text and by_text.search(note.text)))

@@ -107,7 +107,20 @@ def normalize_odi(t: Target) -> list[Finding]:
         if column or _CURRENT.match(tail[q.end:]) or _LATER.search(tail[chosen.end:q.start]):
             chosen = q  # a table's later column (pipes or aligned columns), or the current value
     end = t.end + (chosen.end if tail == raw_tail else len(raw_tail.rstrip()))
-    return [Finding("score", _score(chosen), "%", end=end)]
+    return [Finding("score", _score(chosen), "%", date=_taken_on(t.sentence[tail_start:], chosen.end, t.note_date)
+                    if tail == raw_tail else None, end=end)]
+
+
+# the date a score was taken, written in its field: "ODI score: 46 %   Date: 04/08/24", "ODI 44% (taken 3/11/2024)"
+_TAKEN = re.compile(r"[\s%_)]*[,;(]?\s*(?:date[d]?|taken|measured|completed|obtained|on|from)\b\s*[:\-]?[\s_]*", re.I)
+
+
+def _taken_on(tail: str, at: int, note_date):
+    m = _TAKEN.match(tail, at)
+    if m is None:
+        return None
+    found = find_dates(tail[m.end():m.end() + 20], note_date)
+    return found[0].date if found and found[0].start == 0 and found[0].precision == "day" else None
 
 
 @normalizer("ODI_DISTRACTOR", criterion="odi")

@@ -19,8 +19,8 @@ from pipeline.extract.registry import normalizer
 PLANNED = ("PLANNED", "HYPOTHETICAL", "REQUIREMENT")
 # a clearance on a condition (sessions of CBT, sobriety) is pending until a later note records it met
 _CONDITIONAL = re.compile(r"\b(?:conditional(?:ly)?|contingent|provided\s+that|on\s+condition|once\s+(?:she|he|they|the\s+"
-                          r"patient|pt)\b|pending\s+(?:completion|\d+|six|eight|ten|cbt|sobriety)|after\s+completion)\b",
-                          re.I)
+                          r"patient|pt)\b|pending\s+(?:completion|\d+|six|eight|ten|cbt|sobriety)|after\s+completion|"
+                          r"(?:becomes?|will\s+be(?:come)?)\s+final\s+(?:upon|after|once|when))\b", re.I)
 
 
 _ASKED_FOR = re.compile(r"\b(?:referral|appt|appointment)\b", re.I)
@@ -28,6 +28,8 @@ _DECLINED = re.compile(r"\b(?:declin\w*|refus\w*|cancel\w*|does\s+not\s+want|did
 
 
 def _evaluation_date(t: Target):
+    if "psych_eval" in t.note_classes:
+        return t.note_date  # the evaluation is this note ("concerns from 08/05/2024 resolved" dates the concerns)
     dates = [d.date for d in find_dates(t.sentence, t.note_date, yearless=True)
              if d.precision in ("day", "month") and d.date <= t.note_date]
     return dates[0] if dates else t.note_date
@@ -37,9 +39,11 @@ def _evaluation_date(t: Target):
 def normalize_psych_eval(t: Target) -> list[Finding]:
     if "scs_context" not in t.note_classes:
         return []  # a psychological evaluation for something else (bariatric surgery, dementia work-up)
+    if _DECLINED.search(t.sentence):
+        return [Finding("declined", date=t.note_date)]  # "She has declined psychological evaluation": none is coming
     planned = t.has(*PLANNED) or _ASKED_FOR.search(t.text)  # "psych referral placed", "psych appt 8/3"
-    if planned and not _DECLINED.search(t.sentence):
-        return [Finding("pending", date=t.note_date)]  # a referral or appointment the patient declined is not one
+    if planned:
+        return [Finding("pending", date=t.note_date)]
     return [Finding("mention", date=t.note_date)]
 
 
@@ -50,11 +54,11 @@ def normalize_psych_outcome(t: Target) -> list[Finding]:
     negated = t.has("NEGATED_EXISTENCE")
     if t.metadata.get("only_negated") and not negated:
         return []  # a bare "candidate" is an outcome only as "not a candidate"
+    clears = (t.metadata.get("polarity") == "clear") != negated
+    if clears and _CONDITIONAL.search(t.sentence) and not t.metadata.get("dated") == "note":
+        return [Finding("conditional", date=_evaluation_date(t))]  # "conditionally cleared - pending six sessions"
     if t.has(*PLANNED):
         return [Finding("pending", date=t.note_date)]
-    clears = (t.metadata.get("polarity") == "clear") != negated
     if t.metadata.get("dated") == "note":  # a clearance withdrawn or rescinded: the new outcome is the note's
         return [Finding("cleared" if clears else "not_cleared", date=t.note_date)]
-    if clears and _CONDITIONAL.search(t.sentence):
-        return [Finding("conditional", date=_evaluation_date(t))]
     return [Finding("cleared" if clears else "not_cleared", date=_evaluation_date(t))]

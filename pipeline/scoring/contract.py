@@ -47,8 +47,10 @@ def score_indication(ms: Indexed, review_date: dt.date, p: dict, name: str) -> C
 def score_odi(ms: Indexed, review_date: dt.date, p: dict, name: str) -> CriterionResult:
     found = sources_first([(i, m) for i, m in ms if m.label == "score" and m.value is not None
                            and affirmed(m, review_date)])
+    # a score written with the date it was taken ("ODI score: 46 %  Date: 04/08/24" on a form) is as old as that
     return latest_against(found, p["min_score"], name, lambda m: {
-        "odi_score": m and m.value, "odi_date": m and m.note_date, "odi_note_id": m and m.note_id})
+        "odi_score": m and m.value, "odi_date": m and m.note_date, "odi_note_id": m and m.note_id},
+        when=lambda m: min(m.date or m.note_date, m.note_date))
 
 
 @scorer("trial_relief", Facts(
@@ -177,8 +179,8 @@ def score_psych(ms: Indexed, review_date: dt.date, p: dict, name: str) -> Criter
         status = "met" if m.label == "cleared" else "not_met"
         return CriterionResult(status, {"psych_clearance": m.label, "psych_note_id": m.note_id,
                                         f"{name}_status": status}, frozenset([i]))
-    pending = [(i, m) for i, m in usable if m.label == "pending"]
-    if pending:
+    pending = [(i, m) for i, m in usable if m.label in ("pending", "declined")]
+    if pending and _latest(pending)[1].label == "pending":  # an evaluation the patient then declined is not coming
         i, m = _latest(pending)
         return CriterionResult("insufficient", {"psych_clearance": "pending", "psych_note_id": m.note_id,
                                                 f"{name}_status": "insufficient"}, frozenset([i]))

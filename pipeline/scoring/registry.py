@@ -83,12 +83,14 @@ def source_of(found: Indexed, chosen: tuple[int, Mention]) -> tuple[int, Mention
     return ordered[k]
 
 
-def latest_against(found: Indexed, minimum: float, name: str, columns) -> CriterionResult:
+def latest_against(found: Indexed, minimum: float, name: str, columns, when=None) -> CriterionResult:
     """The most recent valued mention held against `minimum`; `columns(m)` gives its review columns
-    (`columns(None)` the empty ones when nothing was found)."""
+    (`columns(None)` the empty ones when nothing was found). `when(m)`: the date a value was taken
+    (default: its note's date)."""
     if not found:
         return CriterionResult("insufficient", {**columns(None), f"{name}_status": "insufficient"}, frozenset())
-    i, m = source_of(found, _latest(found))
+    latest = max(found, key=lambda im: (when(im[1]), -im[1].start)) if when else _latest(found)
+    i, m = source_of(found, latest)
     status = "met" if m.value >= minimum else "not_met"
     return CriterionResult(status, {**columns(m), f"{name}_status": status}, frozenset([i]))
 

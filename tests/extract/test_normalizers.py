@@ -451,3 +451,42 @@ def test_a_visit_log_whose_rows_name_video_visits_counts_its_clinic_rows():
     ms = _read(text, note_type="PT Flowsheet", date="2024-05-06")
     visits = sorted(m.date.isoformat() for m in counted(ms, "pt_visit") if m.criterion == "pt")
     assert visits == ["2024-02-05", "2024-02-19", "2024-03-25"]
+
+
+def test_an_odi_field_with_its_own_date_is_dated_by_it():
+    ms = _read("BRIGHTPATH SCS CHECKLIST\nODI score: __46__ %    Date: __04/08/24__     (policy: >= 21%)\n",
+               note_type="Fax", date="2025-02-21")
+    assert [(m.value, m.date) for m in counted(ms, "score")] == [(46, dt.date(2024, 4, 8))]
+    ms = _read("Oswestry Disability Index today: 42% (completed in office).", date="2025-01-09")
+    assert [(m.value, m.date) for m in counted(ms, "score")] == [(42, None)]
+
+
+def test_a_payer_determination_after_a_fax_header_is_a_restatement():
+    from conftest import make_note
+    from pipeline.extract.notes import classify_note
+    from pipeline.nlp.shapes import read_shapes
+    text = ("RECEIVED 11/26/2024 10:12 FROM 555-0183       BRIGHTPATH MA     1 of 2\n"
+            "BRIGHTPATH MEDICARE ADVANTAGE - ORGANIZATION DETERMINATION: DENIED\nEnrollee: W. D.\n"
+            "The trial documented 06/17/2024 reports about 30% improvement.")
+    note = make_note(read_shapes(text), note_type="Fax")
+    assert "restatement" in classify_note(note)
+    assert "restatement" not in classify_note(make_note("Office visit\nSCS trial f/u: 70% relief.", note_type="Fax"))
+
+
+@pytest.mark.parametrize("text, outcome", [
+    ("PSYCHOLOGICAL EVALUATION (SCS)\nRecommendation: conditionally cleared - pend-\ning completion of six sessions of "
+     "CBT. Clearance\nbecomes final upon my written confirmation of completion.", {"conditional"}),
+    ("PSYCH0LOGICAL RE-EVALUATl0N (SCS)\nRecornmendation: Spina1 cord stimu1ator imp1antation is not recornmended at "
+     "this\ntirne. Recornmend SUD treatrnent.", {"not_cleared"}),
+    ("PRE-SCS PSYCHOLOGICAL EVALUATION\nRecommendation: Clearance given for spinal cord stimulator trial and "
+     "permanent\nimplant; concerns from 08/05/2024 resolved.", {"cleared"}),
+])
+def test_psych_outcomes_conditional_ocr_and_dated_to_the_evaluation_note(text, outcome):
+    ms = [x for x in _read(text, note_type="Psychology", date="2024-09-16") if x.criterion == "psych"]
+    assert {x.label for x in ms if x.label in ("cleared", "not_cleared", "conditional", "pending")} == outcome
+    assert all(x.date == dt.date(2024, 9, 16) for x in ms if x.label in outcome)
+
+
+def test_a_declined_psych_evaluation_is_recorded_as_declined():
+    ms = _read("SCS work-up. Psych: She has declined psychological evaluation.")
+    assert "declined" in {x.label for x in ms if x.criterion == "psych"}

@@ -151,3 +151,19 @@ def test_a_trial_ended_before_its_result_leaves_no_result_over_an_earlier_trials
     # an aborted first trial does not hide the repeat trial's result
     row, _ = score([m("trial", "aborted_trial", "2024-12-01"), m("trial", "relief", "2025-01-20", 30.0)], policy)
     assert (row["trial_relief_pct"], row["trial_status"]) == (30.0, "not_met")
+
+
+def test_an_odi_written_with_the_date_it_was_taken_is_as_old_as_that_date(policy):
+    # a request form of March restates the intake's 56 % "Date: 05/20/24"; the January visit measured 42 %
+    row, _ = score([m("odi", "score", "2024-05-20", 56), m("odi", "score", "2025-01-09", 42),
+                    m("odi", "score", "2025-03-03", 56, date="2024-05-20")], policy)
+    assert (row["odi_score"], row["odi_date"]) == (42, D("2025-01-09"))
+    row, _ = score([m("odi", "score", "2025-01-09", 42), m("odi", "score", "2025-03-03", 30)], policy)
+    assert row["odi_score"] == 30  # without a date of its own, the later note's value is the later one
+
+
+def test_a_psych_evaluation_the_patient_declined_is_not_pending(policy):
+    row, _ = score([m("psych", "pending", "2024-08-26"), m("psych", "declined", "2025-03-24")], policy)
+    assert (row["psych_clearance"], row["psych_note_id"], row["psych_status"]) == ("none_found", None, "insufficient")
+    row, _ = score([m("psych", "declined", "2024-08-26"), m("psych", "pending", "2025-03-24", note_id="B")], policy)
+    assert (row["psych_clearance"], row["psych_note_id"]) == ("pending", "B")
