@@ -24,7 +24,8 @@ _PERSISTING = re.compile(r"\b(?:persist\w*|ongoing|continu\w*|ever\s+since|since
 _AFTER_SURGERY = re.compile(r"\b(?:s/p|status\s+post|post[- ]?(?:op\w*|surgical|laminectomy|fusion)|after|since|following|"
                             r"history\s+of|h/o|hx\s+of|prior|previous|failed|chronic|residual)\b", re.I)
 _RESOLVED = re.compile(r"\b(?:good\s+(?:result|outcome)|resolved|resolution\s+of|pain[- ]free|complete\s+relief|"
-                       r"excellent\s+(?:result|outcome)|fully\s+recovered|asymptomatic)\b", re.I)
+                       r"excellent\s+(?:result|outcome)|fully\s+recovered|asymptomatic|symptom[- ]free|"
+                       r"(?:no|without)\s+(?:residual|further|ongoing|persistent|remaining)\s+(?:symptoms?|sx|pain))\b", re.I)
 _CERVICAL = re.compile(r"\b(cervical|ACDF|C[1-7](?:\s*-\s*C?[1-7])?|neck)\b", re.I)
 _LUMBAR = re.compile(r"\b([LS]\d|T1[0-2]|lumbar|lumbosacral|low(?:er)?\s+back|back\s+pain|LBP|(?<!cervical\s)radicul\w*|sciatica|legs?)\b",
                      re.I)

@@ -490,3 +490,12 @@ def test_psych_outcomes_conditional_ocr_and_dated_to_the_evaluation_note(text, o
 def test_a_declined_psych_evaluation_is_recorded_as_declined():
     ms = _read("SCS work-up. Psych: She has declined psychological evaluation.")
     assert "declined" in {x.label for x in ms if x.criterion == "psych"}
+
+
+@pytest.mark.parametrize("text, label", [
+    ("- History of lumbar discectomy (Z98.890) - no residual symptoms    historical", "surgery"),
+    ("L5-S1 microdiscectomy 2014, symptom-free since.", "surgery"),
+    ("- s/p L4-5 fusion with persistent low back pain", "surgery_with_pain"),
+])
+def test_spine_surgery_whose_symptoms_resolved_is_not_the_indication(nlp, text, label):
+    assert {m.label for m in mentions_of(nlp, text, "indication")} == {label}
