@@ -112,11 +112,15 @@ def cmd_run(args) -> int:
     return EXIT_OK
 
 
+_WHERE = r"\s*\([^()]*\b(?:line|entry) \d+\)$"  # where in a multi-file export a rejected record was: "(Binary.ndjson line 3)"
+
+
 def _reason_counts(result, top: int = 4) -> str:
     """The commonest reasons rows were rejected, with their counts (never a row's text)."""
     counts: dict[str, int] = {}
     for frame in result.rejected_parts():
-        for reason, k in frame["reason"].astype(str).str.split(":").str[0].value_counts().items():
+        kinds = frame["reason"].astype(str).str.replace(_WHERE, "", regex=True).str.split(":").str[0]
+        for reason, k in kinds.value_counts().items():
             counts[reason] = counts.get(reason, 0) + int(k)
     ranked = sorted(counts.items(), key=lambda rk: -rk[1])
     return "; ".join(f"{k} x {r}" for r, k in ranked[:top]) + ("; ..." if len(ranked) > top else "")

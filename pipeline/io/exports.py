@@ -39,6 +39,7 @@ from typing import Iterator, NamedTuple
 import pandas as pd
 
 from pipeline.errors import InputError
+from pipeline.io import fhir_bulk
 from pipeline.io.dates import parse_date
 from pipeline.io.scratch import NoteIdIndex
 
@@ -92,7 +93,8 @@ def _format(path: Path) -> str:
         if name.endswith(suffix):
             return fmt
     raise InputError(f"{path}: unknown export format; use .csv, .tsv, .parquet, .jsonl "
-                     f"(optionally .gz), or a folder of .txt notes with a manifest")
+                     f"(optionally .gz), a folder of .txt notes with a manifest, or a FHIR export "
+                     f"(a folder of Bulk Data .ndjson files, or a Bundle .json)")
 
 
 # --- bytes and encodings ----------------------------------------------------------------------------------
@@ -273,8 +275,15 @@ class _TextSource:
 
 
 def _decode_note_file(path: Path) -> str:
-    """A .txt note's text: byte order mark, else UTF-8, else Windows-1252 with a warning; binary is an error."""
+    """A note file's text. A .docx: its paragraphs and tables' cells; a .rtf: its text without the markup;
+    else text: byte order mark, else UTF-8, else Windows-1252 with a warning; binary is an error."""
+    suffix = path.suffix.lower()
+    if suffix == ".docx":
+        return _docx_text(path)
     data = path.read_bytes()
+    if suffix == ".rtf" or data.startswith(b"{\\rtf"):
+        from striprtf.striprtf import rtf_to_text
+        return rtf_to_text(data.decode("cp1252", errors="replace"))
     for bom, codec in _BOMS:
         if data.startswith(bom):
             return data.decode(codec, errors="replace")
@@ -290,6 +299,20 @@ def _decode_note_file(path: Path) -> str:
         return data.decode(LATIN1, errors="scs_latin1")
 
 
+def _docx_text(path: Path) -> str:
+    import zipfile
+    import docx
+    from docx.opc.exceptions import PackageNotFoundError
+    try:
+        document = docx.Document(str(path))
+    except (zipfile.BadZipFile, PackageNotFoundError, KeyError, ValueError) as e:
+        raise ValueError("not a Word document") from e
+    lines = [p.text for p in document.paragraphs]
+    for table in document.tables:
+        lines += [" | ".join(cell.text for cell in row.cells) for row in table.rows]
+    return "\n".join(lines)
+
+
 # --- tables -----------------------------------------------------------------------------------------------
 
 def read_table(path: str | Path) -> pd.DataFrame:
@@ -301,7 +324,7 @@ def read_table(path: str | Path) -> pd.DataFrame:
     path = Path(path)
     if not path.exists():
         raise InputError(f"{path}: no such file or folder")
-    if path.is_dir():
+    if path.is_dir() and not fhir_bulk.is_fhir(path):
         return _read_folder(path)
     frames = [c.frame for c in iter_chunks(path, 100_000)]
     if len(frames) == 1:
@@ -676,6 +699,10 @@ def iter_chunks(path: str | Path, chunk_size: int = 5000) -> Iterator[Chunk]:
     path = Path(path)
     if not path.exists():
         raise InputError(f"{path}: no such file or folder")
+    if fhir_bulk.is_fhir(path):
+        for frame, before, done in fhir_bulk.fhir_chunks(path, chunk_size):
+            yield Chunk(frame, before, done)
+        return
     if path.is_dir():
         yield Chunk(read_table(path), 0, input_size(path))
         return
