@@ -62,6 +62,9 @@ def cmd_run(args) -> int:
             if args.resume or args.workers != 1:
                 raise InputError("--resume and --workers apply to local runs; with --scheduler the cluster's "
                                  "workers do the work")
+            if "line" in columns:
+                raise InputError("--column line: a table of one row per line is put together by a local run; "
+                                 "run it without --scheduler")
             from pipeline.engines.distributed import run_on_cluster
             result = run_on_cluster(args.notes, args.scheduler, cases=cases, review_date=review_date,
                                     policy=policy, columns=columns, patterns_dir=args.patterns,

@@ -34,7 +34,8 @@ from typing import Iterable, Iterator, Mapping, NamedTuple
 import pandas as pd
 
 from pipeline.about import __version__
-from pipeline.io.exports import REJECT_COLUMNS, input_size, iter_chunks, validate
+from pipeline.io.exports import REJECT_COLUMNS, Chunk, input_size, iter_chunks, validate
+from pipeline.io.line_tables import reassemble
 from pipeline.extract.notes import extract
 from pipeline.resources import default_patterns_dir
 from pipeline.scoring.policy import Policy, load_policy
@@ -301,7 +302,12 @@ def _run_chunks(notes_path: Path, work: Path, columns, patterns_dir, criteria: f
     """(index, ChunkResult) for every chunk, extracting only the ones not already saved."""
     progress = Progress(input_size(notes_path), quiet)
     source = str(notes_path)
-    chunks = _chunk_notes(iter_chunks(notes_path, chunk_size), source, columns, work)
+    raw = iter_chunks(notes_path, chunk_size)
+    if "line" in (columns or {}):  # one row per line of a note: whole notes first, their columns already named
+        raw = (Chunk(frame, 0, done) for frame, done in
+               reassemble(raw, dict(columns), source, work / "lines.sqlite", chunk_size))
+        columns = {}
+    chunks = _chunk_notes(raw, source, columns, work)
     try:
         if workers <= 1:
             for i, done_bytes, notes, read in chunks:

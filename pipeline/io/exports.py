@@ -45,6 +45,8 @@ from pipeline.io.scratch import NoteIdIndex
 
 REQUIRED = ("patient_id", "note_id", "note_date", "text")
 OPTIONAL = ("note_type",)
+LINE_COLUMNS = ("line", "version")  # a table of one row per line of a note (io/line_tables.py)
+ROW = "_row"  # a reassembled note's input row, where the frame's rows are not the input's
 REJECT_COLUMNS = ["source", "row", "patient_id", "note_id", "column", "reason"]
 MANIFEST_NAMES = ("manifest.csv", "notes.csv", "manifest.tsv", "manifest.jsonl")
 FILE_COLUMNS = ("file", "path", "filename", "file_name")
@@ -78,9 +80,9 @@ def parse_column_map(items: list[str] | None) -> dict[str, str]:
         name, source = name.strip(), source.strip()
         if not sep or not name or not source:
             raise InputError(f"--column {item!r}: expected NAME=SOURCE, e.g. --column patient_id=MRN")
-        if name not in REQUIRED + OPTIONAL:
+        if name not in REQUIRED + OPTIONAL + LINE_COLUMNS:
             raise InputError(f"--column {item!r}: {name!r} is not an input column; "
-                             f"choose from {', '.join(REQUIRED + OPTIONAL)}")
+                             f"choose from {', '.join(REQUIRED + OPTIONAL + LINE_COLUMNS)}")
         out[name] = source
     return out
 
@@ -604,14 +606,14 @@ def validate(df: pd.DataFrame, source: str, columns: dict[str, str] | None = Non
     `seen` (the note_ids of the chunks before, updated with this chunk's) carries duplicate
     detection across the chunks of one export.
     """
-    columns = columns or {}
+    columns = {k: v for k, v in (columns or {}).items() if k not in LINE_COLUMNS}
     missing_sources = [f"{k}={v}" for k, v in columns.items() if v not in df.columns]
     if missing_sources:
         raise InputError(f"{source}: --column {', '.join(missing_sources)}: no such column; "
                          f"{_describe_columns(c for c in df.columns if c not in (ROW_ERROR, FILE_ERROR))}")
     df = df.rename(columns={v: k for k, v in columns.items()})
     missing = [c for c in REQUIRED if c not in df.columns]
-    given = [c for c in df.columns if c not in (ROW_ERROR, FILE_ERROR)]
+    given = [c for c in df.columns if c not in (ROW_ERROR, FILE_ERROR, ROW)]
     if "note_type" not in df.columns and row_offset == 0:  # once, on the export's first chunk
         likely = likely_source("note_type", given)
         if likely:
@@ -623,7 +625,7 @@ def validate(df: pd.DataFrame, source: str, columns: dict[str, str] | None = Non
                          f"{_describe_columns(c for c in df.columns if c not in (ROW_ERROR, FILE_ERROR))}. "
                          f"Map them with {fix}")
     n = len(df)
-    rows = pd.RangeIndex(row_offset + 1, row_offset + n + 1)
+    rows = [int(r) for r in df[ROW].tolist()] if ROW in df.columns else pd.RangeIndex(row_offset + 1, row_offset + n + 1)
 
     def clean(col):
         s = df[col] if col in df.columns else pd.Series([""] * n)
