@@ -39,7 +39,7 @@ from typing import Iterator, NamedTuple
 import pandas as pd
 
 from pipeline.errors import InputError
-from pipeline.io import fhir_bulk
+from pipeline.io import fhir_bulk, packets
 from pipeline.io.dates import parse_date
 from pipeline.io.scratch import NoteIdIndex
 
@@ -342,27 +342,74 @@ def _read_folder(folder: Path) -> pd.DataFrame:
                          f"with patient_id, note_id, note_date and a file column or <note_id>.txt files")
     df = read_table(manifest)
     file_col = next((c for c in FILE_COLUMNS if c in df.columns), None)
-    texts, errors = [], []
-    for _, row in df.iterrows():
+    if "text" in df.columns:
+        return df
+    rows, counter = [], _PageCounter()
+    for k, (_, row) in enumerate(df.iterrows(), start=1):
+        record = {c: row[c] for c in df.columns}
         name = str(row[file_col]).strip() if file_col else ""
         name = name or f"{str(row.get('note_id', '')).strip()}.txt"
         p = folder / name
-        text, error = "", ""
+        record.update({ROW: k, "text": "", FILE_ERROR: ""})
         if not (p.is_file() and p.resolve().is_relative_to(folder.resolve())):
-            error = f"note file {name} not found in {folder}"
+            record[FILE_ERROR] = f"note file {name} not found in {folder}"
+        elif p.suffix.lower() in packets.PAGE_SUFFIXES:
+            rows += _paged_rows(p, name, record, counter)
+            continue
         else:
             try:
-                text = _decode_note_file(p)
+                record["text"] = _decode_note_file(p)
             except OSError as e:
-                error = f"note file {name} cannot be read ({e.strerror or e.__class__.__name__})"
+                record[FILE_ERROR] = f"note file {name} cannot be read ({e.strerror or e.__class__.__name__})"
             except ValueError:
-                error = f"note file {name} is not text"
-        texts.append(text)
-        errors.append(error)
-    if "text" not in df.columns:
-        df["text"] = texts
-        df[FILE_ERROR] = errors
-    return df
+                record[FILE_ERROR] = f"note file {name} is not text"
+        rows.append(record)
+    counter.close()
+    columns = list(dict.fromkeys([*df.columns, *(k for r in rows for k in r), ROW, "text", FILE_ERROR]))
+    return pd.DataFrame(rows, columns=columns).fillna("")
+
+
+class _PageCounter:
+    """Pages read, and pages per second, on a terminal (a packet of scans takes a while to OCR)."""
+
+    def __init__(self):
+        self.bar = None
+
+    def add(self, n: int) -> None:
+        if self.bar is None:
+            import sys
+            from tqdm import tqdm
+            self.bar = tqdm(unit="page", desc="pages read", disable=not sys.stderr.isatty(), leave=False)
+        self.bar.update(n)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+
+def _paged_rows(path: Path, name: str, record: dict, counter: _PageCounter) -> list[dict]:
+    """A PDF, TIFF or PNG file's notes: one note when the manifest dates it, else a packet's documents
+    (io/packets.py), each named by its file and pages; an undated document or an unreadable file is a
+    row with its reason."""
+    try:
+        pages = packets.read_pages(path)
+    except packets.PacketError as e:
+        return [{**record, FILE_ERROR: f"note file {e}"}]
+    counter.add(len(pages))
+    base_type = str(record.get("note_type", "") or "")
+    if str(record.get("note_date", "")).strip():
+        doc = packets.whole_file(pages)
+        return [{**record, "text": doc.text, "note_type": packets.ocr_note_type(base_type, doc.confidence)}]
+    out = []
+    for doc in packets.split_packet(pages):
+        where = doc.pages(name)
+        out.append({**record, "note_id": f"{str(record.get('note_id', '')).strip() or name} "
+                                         f"{where[len(name) + 1:]}".strip(),
+                    "note_date": doc.date.isoformat() if doc.date else "",
+                    "note_type": packets.ocr_note_type(base_type or doc.title, doc.confidence),
+                    "text": doc.text,
+                    FILE_ERROR: "" if doc.date else f"no date of service found on {where}"})
+    return out
 
 
 def _column_names(header: list[str]) -> list[str]:
@@ -643,6 +690,8 @@ def validate(df: pd.DataFrame, source: str, columns: dict[str, str] | None = Non
         date = parse_date(ndate[k]) if ndate[k] else None
         if row_errors[k]:
             reason, col = row_errors[k], ""
+        elif file_errors[k]:
+            reason, col = file_errors[k], "text"
         elif not pid[k]:
             reason, col = "missing patient_id", "patient_id"
         elif not nid[k]:
@@ -656,8 +705,6 @@ def validate(df: pd.DataFrame, source: str, columns: dict[str, str] | None = Non
             col = "note_date"
         elif earlier[k] is not None or nid[k] in here:
             reason, col = f"duplicate note_id (first at row {earlier[k] or here[nid[k]]})", "note_id"
-        elif file_errors[k]:
-            reason, col = file_errors[k], "text"
         if reason:
             rejects.append((source, rows[k], pid[k], nid[k], col, reason))
             continue

@@ -27,11 +27,13 @@ _ENDS_OPEN = re.compile(r"[A-Za-z0-9,;)%'\"/-]$")
 _STARTS_CONTINUED = re.compile(r"^\s{0,3}[a-z(]")
 # a line that starts with a number goes on from the line before only after a word that needs one
 # ("... came down to a\n3/10"); else it is a row of a log or a list
-_STARTS_NUMBER = re.compile(r"^\s{0,3}\d")
+_STARTS_NUMBER = re.compile(r"^\s{0,3}[~≈]?\d")
+# a span of dates goes on a long open line ("completed formal PT at Riverbend, 2x/week\n01/06/2025-02/27/2025 (...")
+_STARTS_RANGE = re.compile(r"^\s{0,3}\d{1,2}/\d{1,2}/\d{2,4}\s*(?:-|–|to|through)\s*\d{1,2}/\d{1,2}/\d{2,4}")
 _NEEDS_MORE = re.compile(r"\b(?:to|of|at|was|were|a|an|from|on|and|or|by|with|about|approximately|approx|is|are|"
-                         r"scored|score|around|the|than|over|under|for|in|roughly|nearly|reported|reports)$", re.I)
+                         r"scored|score|around|the|than|over|under|for|in|roughly|nearly|reported|reports|only|just|gave|had)$", re.I)
 # a number that goes on a sentence, not a row's date, a list's marker or a column ("36/100. PROMIS ..." after "Oswestry")
-_NUMBER_GOES_ON = re.compile(r"^\s{0,3}\d{1,3}(?:\.\d+)?(?:\s*(?:/|out\s+of|of)\s*\d{1,3}|\s*%)(?![/\d])")
+_NUMBER_GOES_ON = re.compile(r"^\s{0,3}[~≈]?\d{1,3}(?:\.\d+)?(?:\s*(?:/|out\s+of|of)\s*\d{1,3}|\s*%)(?![/\d])")
 _LIST_OR_FIELD = re.compile(r"^\s*([-*•]|\d+[.)]\s|\|)|^\s*[A-Z][\w /()&-]{0,40}:\s")  # a field's label is capitalised
 _HYPHENATED = re.compile(r"(?<=[A-Za-z]{2})-\n(?=[a-z]{2})")
 _FILLED = re.compile(r"_+\s*(\d[\d.]*)\s*_+")
@@ -130,13 +132,14 @@ def _blank_furniture(text: str, lines: list[str], rules: ShapeRules) -> list[boo
     return blank
 
 
-_MAY_RUN_ON = re.compile(r"\n(?=[ \t]{0,3}[a-z(\d])")  # a line break before a line that may go on a sentence
+_MAY_RUN_ON = re.compile(r"\n(?=[ \t]{0,3}[a-z(\d~≈])")  # a line break before a line that may go on a sentence
 
 
 def _runs_on(a: str, b: str, cut: bool) -> bool:
     """Whether line `a`'s sentence goes on in line `b`: a long line that goes on, or any open line a fax header
     or footer cut off (`cut`)."""
-    starts_on = _STARTS_CONTINUED.match(b) or (_STARTS_NUMBER.match(b) and (_NEEDS_MORE.search(a) or _NUMBER_GOES_ON.match(b)))
+    starts_on = _STARTS_CONTINUED.match(b) or (_STARTS_NUMBER.match(b) and (_NEEDS_MORE.search(a) or _NUMBER_GOES_ON.match(b)
+                                                                            or _STARTS_RANGE.match(b)))
     return bool((len(a) >= _WRAP_MIN or cut) and _ENDS_OPEN.search(a) and starts_on and not _LIST_OR_FIELD.match(b)
                 and "|" not in a)
 

@@ -193,6 +193,16 @@ def outcome_not_in_evaluation(name, ms, result, review_date, margin, threshold):
     return [({"note_id": chosen.note_id, "date": chosen.note_date}, frozenset(result.used))]
 
 
+@detector("low_ocr_confidence")
+def low_ocr_confidence(name, ms, result, review_date, margin, threshold):
+    """A value read from a scanned page that OCR read with low confidence (note class `ocr_low_confidence`)."""
+    used = [m for i, m in ms if i in result.used and "ocr_low_confidence" in m.note_classes]
+    if not used:
+        return []
+    m = max(used, key=lambda m: (m.note_date, m.start))
+    return [({"note_id": m.note_id, "date": m.note_date}, frozenset(result.used))]
+
+
 class _Fields(dict):
     def __missing__(self, key):
         return "?"

@@ -18,6 +18,10 @@ from pipeline.nlp.shapes import ocr_damaged, read_shapes
     ("Trial relief: __65__ %", "Trial relief:   65   %"),
     ("0DI score 4O%", "ODI score 40%"),
     ("min=45;ODI_INDEX=0.42;NPRS=5;", "min 45 ODI INDEX 0.42 NPRS 5;"),
+    ("By comparison, his L3-4 ESI last year gave only\n~30% relief for 2 weeks.",
+     "By comparison, his L3-4 ESI last year gave only ~30% relief for 2 weeks."),
+    ("He completed formal PT at Riverbend Physical Therapy, 2x/week\n01/06/2025-02/27/2025 (core stabilization).",
+     "He completed formal PT at Riverbend Physical Therapy, 2x/week 01/06/2025-02/27/2025 (core stabilization)."),
     ("ODI raw score   | 8    | /50   | 09/16/2024", "ODI raw score   | 8      /50   | 09/16/2024"),
     ("BMI | 29.4 | kg/m2 |", "BMI | 29.4 | kg/m2 |"),
 ])

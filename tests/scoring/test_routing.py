@@ -126,3 +126,19 @@ def test_an_unread_oswestry_number_in_a_real_note_routes_the_case(policy):
     assert row["odi_status"] == "insufficient"
     assert "odi:unread_number" in row["review_reasons"].split(";") and row["route"] == "clinical_review"
     assert "note N1 of 2025-06-01" in row["summary"]
+
+
+def test_a_value_read_by_ocr_with_low_confidence_goes_to_a_clinician(policy):
+    from pipeline.extract.notes import classify_note
+    from pipeline.io.packets import ocr_note_type
+    from pipeline.records import Note
+    low, high = ocr_note_type("Packet document", 58.4), ocr_note_type("Packet document", 91.0)
+    assert (low, high) == ("Packet document [OCR confidence 58%]", "Packet document")
+    assert "ocr_low_confidence" in classify_note(Note("P", "n", REVIEW, low, "ODI 44%"))
+    assert "ocr_low_confidence" not in classify_note(Note("P", "n", REVIEW, high, "ODI 44%"))
+    scanned = [x if x.criterion != "odi" else x._replace(note_id="scan.pdf p. 3", note_classes=frozenset(
+        {"ocr_low_confidence"})) for x in CLEAN]
+    row = route_of(scanned, policy)
+    assert (row["route"], row["review_reasons"]) == ("clinical_review", "odi:low_ocr_confidence")
+    assert "scan.pdf p. 3" in row["summary"]
+    assert route_of(CLEAN, policy)["route"] == "approve"
