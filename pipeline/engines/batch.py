@@ -302,7 +302,7 @@ def _run_chunks(notes_path: Path, work: Path, columns, patterns_dir, criteria: f
     """(index, ChunkResult) for every chunk, extracting only the ones not already saved."""
     progress = Progress(input_size(notes_path), quiet)
     source = str(notes_path)
-    raw = iter_chunks(notes_path, chunk_size)
+    raw = iter_chunks(notes_path, chunk_size, workers)
     if "line" in (columns or {}):  # one row per line of a note: whole notes first, their columns already named
         raw = (Chunk(frame, 0, done) for frame, done in
                reassemble(raw, dict(columns), source, work / "lines.sqlite", chunk_size))

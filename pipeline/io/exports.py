@@ -317,7 +317,7 @@ def _docx_text(path: Path) -> str:
 
 # --- tables -----------------------------------------------------------------------------------------------
 
-def read_table(path: str | Path) -> pd.DataFrame:
+def read_table(path: str | Path, workers: int = 1) -> pd.DataFrame:
     """A table file as all-string columns, empty cells as empty strings.
 
     A record the reader could not split into the header's fields (ragged CSV rows, invalid
@@ -327,7 +327,7 @@ def read_table(path: str | Path) -> pd.DataFrame:
     if not path.exists():
         raise InputError(f"{path}: no such file or folder")
     if path.is_dir() and not fhir_bulk.is_fhir(path):
-        return _read_folder(path)
+        return _read_folder(path, workers)
     frames = [c.frame for c in iter_chunks(path, 100_000)]
     if len(frames) == 1:
         return frames[0]
@@ -335,7 +335,7 @@ def read_table(path: str | Path) -> pd.DataFrame:
     return df if _format(path) == "parquet" else df.fillna("")
 
 
-def _read_folder(folder: Path) -> pd.DataFrame:
+def _read_folder(folder: Path, workers: int = 1) -> pd.DataFrame:
     manifest = next((folder / n for n in MANIFEST_NAMES if (folder / n).is_file()), None)
     if manifest is None:
         raise InputError(f"{folder}: a folder of notes needs a manifest ({' or '.join(MANIFEST_NAMES)}) "
@@ -354,7 +354,7 @@ def _read_folder(folder: Path) -> pd.DataFrame:
         if not (p.is_file() and p.resolve().is_relative_to(folder.resolve())):
             record[FILE_ERROR] = f"note file {name} not found in {folder}"
         elif p.suffix.lower() in packets.PAGE_SUFFIXES:
-            rows += _paged_rows(p, name, record, counter)
+            rows += _paged_rows(p, name, record, counter, workers)
             continue
         else:
             try:
@@ -387,12 +387,12 @@ class _PageCounter:
             self.bar.close()
 
 
-def _paged_rows(path: Path, name: str, record: dict, counter: _PageCounter) -> list[dict]:
+def _paged_rows(path: Path, name: str, record: dict, counter: _PageCounter, workers: int = 1) -> list[dict]:
     """A PDF, TIFF or PNG file's notes: one note when the manifest dates it, else a packet's documents
     (io/packets.py), each named by its file and pages; an undated document or an unreadable file is a
     row with its reason."""
     try:
-        pages = packets.read_pages(path)
+        pages = packets.read_pages(path, workers)
     except packets.PacketError as e:
         return [{**record, FILE_ERROR: f"note file {e}"}]
     counter.add(len(pages))
@@ -739,7 +739,7 @@ def input_size(path: str | Path) -> int:
     return path.stat().st_size if path.exists() else 0
 
 
-def iter_chunks(path: str | Path, chunk_size: int = 5000) -> Iterator[Chunk]:
+def iter_chunks(path: str | Path, chunk_size: int = 5000, workers: int = 1) -> Iterator[Chunk]:
     """The export as all-string DataFrames of at most `chunk_size` rows, streamed: memory stays bounded.
 
     There is always at least one chunk (an export without rows gives one empty chunk, so its
@@ -752,8 +752,8 @@ def iter_chunks(path: str | Path, chunk_size: int = 5000) -> Iterator[Chunk]:
         for frame, before, done in fhir_bulk.fhir_chunks(path, chunk_size):
             yield Chunk(frame, before, done)
         return
-    if path.is_dir():
-        yield Chunk(read_table(path), 0, input_size(path))
+    if path.is_dir():  # a folder of notes (`workers` pages of scans are read by OCR at a time)
+        yield Chunk(read_table(path, workers), 0, input_size(path))
         return
     fmt = _format(path)
     if fmt == "parquet":

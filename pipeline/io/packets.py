@@ -10,6 +10,7 @@ cannot be read is kept out with its reason; messages name the file and page, nev
 """
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 from typing import NamedTuple
@@ -52,6 +53,9 @@ class Document(NamedTuple):
 def ocr_image(image) -> tuple[str, float | None]:
     """An image's text by Tesseract, line by line, and the mean confidence of its words."""
     import pytesseract
+    # one thread per Tesseract process: its OpenMP threads make it several times slower beside other work,
+    # and pages are read side by side instead (`workers`)
+    os.environ.setdefault("OMP_THREAD_LIMIT", "1")
     data = pytesseract.image_to_data(image.convert("L"), output_type=pytesseract.Output.DICT)
     lines: dict[tuple, list[str]] = {}
     confs = []
@@ -72,19 +76,41 @@ def ocr_image(image) -> tuple[str, float | None]:
     return "\n".join(text), (sum(confs) / len(confs) if confs else None)
 
 
-def read_pages(path: Path) -> list[Page]:
-    """Every page of a PDF, TIFF or PNG file, as text."""
+def read_pages(path: Path, workers: int = 1) -> list[Page]:
+    """Every page of a PDF, TIFF or PNG file, as text; `workers` pages are read by OCR at a time (each a
+    Tesseract process)."""
     if path.suffix.lower() == ".pdf":
-        return _pdf_pages(path)
+        return _pdf_pages(path, workers)
     from PIL import Image, ImageSequence, UnidentifiedImageError
     try:
         with Image.open(path) as img:
-            return [Page(k, *ocr_image(frame.copy())) for k, frame in enumerate(ImageSequence.Iterator(img), start=1)]
+            frames = [frame.copy() for frame in ImageSequence.Iterator(img)]
     except (UnidentifiedImageError, OSError) as e:
         raise PacketError(f"{path.name} is not an image of a page") from e
+    return [Page(k, *read) for k, read in enumerate(_ocr_all(frames, workers), start=1)]
 
 
-def _pdf_pages(path: Path) -> list[Page]:
+def _ocr_all(images: list, workers: int) -> list[tuple[str, float | None]]:
+    if workers <= 1 or len(images) <= 1:
+        return [ocr_image(image) for image in images]
+    from concurrent.futures import ThreadPoolExecutor
+    with ThreadPoolExecutor(max_workers=workers) as pool:  # threads: the work is in the tesseract processes
+        return list(pool.map(ocr_image, images))
+
+
+def _page_image(reader_page, rendered, k: int):
+    """A scanned page as an image: the scan it holds, at its own resolution, when it is one image; else the
+    page rendered at OCR_DPI."""
+    try:
+        images = reader_page.images
+        if len(images) == 1:
+            return images[0].image
+    except Exception:  # pypdf cannot decode some image filters: render the page instead
+        pass
+    return rendered()[k].render(scale=OCR_DPI / 72).to_pil()
+
+
+def _pdf_pages(path: Path, workers: int = 1) -> list[Page]:
     from pypdf import PdfReader
     from pypdf.errors import PdfReadError
     try:
@@ -98,24 +124,30 @@ def _pdf_pages(path: Path) -> list[Page]:
         raise PacketError(f"{path.name} is a damaged PDF") from e
     if n == 0:
         raise PacketError(f"{path.name} is a PDF without pages")
-    pages, scanned = [], None
+    document = []
+
+    def rendered():
+        if not document:
+            import pypdfium2
+            try:
+                document.append(pypdfium2.PdfDocument(str(path)))
+            except pypdfium2.PdfiumError as e:
+                raise PacketError(f"{path.name} cannot be rendered for OCR") from e
+        return document[0]
+    pages: dict[int, Page] = {}
+    scans: list[tuple[int, object]] = []
     for k in range(n):
         try:
             text = reader.pages[k].extract_text() or ""
         except Exception:  # pypdf raises many kinds on a damaged page: the page is read by OCR instead
             text = ""
         if len(text.strip()) >= MIN_TEXT_CHARS:
-            pages.append(Page(k + 1, text, None))
-            continue
-        if scanned is None:
-            import pypdfium2
-            try:
-                scanned = pypdfium2.PdfDocument(str(path))
-            except pypdfium2.PdfiumError as e:
-                raise PacketError(f"{path.name} page {k + 1} cannot be rendered for OCR") from e
-        image = scanned[k].render(scale=OCR_DPI / 72).to_pil()
-        pages.append(Page(k + 1, *ocr_image(image)))
-    return pages
+            pages[k] = Page(k + 1, text, None)
+        else:
+            scans.append((k, _page_image(reader.pages[k], rendered, k)))
+    for (k, _), read in zip(scans, _ocr_all([image for _, image in scans], workers)):
+        pages[k] = Page(k + 1, *read)
+    return [pages[k] for k in range(n)]
 
 
 # where a document says when it was written: "Date of service: 03/04/2025", "DOS 3/4/25", "Visit date:"
