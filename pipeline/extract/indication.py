@@ -17,6 +17,8 @@ _PAIN = re.compile(r"\b(pain\w*|LBP|radicul\w*|sciatica|neuropath\w*|sx|symptoms
 # an abbreviation followed by a lab value, or in a sentence about glucose, is a lab ("FBS: 88 mg/dl")
 _LAB_VALUE = re.compile(r"^\s*[:=]?\s*\d{2,3}(?:\.\d)?\s*(?:mg|mmol|$|[,;])", re.I)
 _GLUCOSE = re.compile(r"\b(?:mg/dl|mmol|glucose|blood\s+sugar|fasting|a1c|hba1c|sugars?)\b", re.I)
+_POLICY = re.compile(r"\b(?:polic(?:y|ies)|covers?|coverage|covered|criteria|indicated\s+for|indications?\s+(?:for|include)|"
+                     r"approved\s+for|LCD|guidelines?)\b", re.I)
 # persisting pain written in the next sentence ("L3-L5 laminectomy in 03/2024. Ever since, the back pain ... persisted")
 _PERSISTING = re.compile(r"\b(?:persist\w*|ongoing|continu\w*|ever\s+since|since\s+(?:then|the\s+surgery|surgery)|never\s+"
                          r"(?:improved|resolved|went\s+away|got\s+better)|still|recurr\w*|returned(?!\s+to\b)|remain\w*|worse)\b", re.I)
@@ -36,6 +38,8 @@ def normalize_indication(t: Target) -> list[Finding]:
     if t.metadata.get("kind") == "syndrome":
         if _LAB_VALUE.match(t.sentence[t.end - t.sent_start:]) or _GLUCOSE.search(t.sentence):
             return []  # "FBS: 88 mg/dl" is a fasting blood sugar
+        if _POLICY.search(t.sentence):
+            return []  # "policy covers SCS for FBSS/CRPS": what a payer covers, not the patient's diagnosis
         return [Finding("syndrome")]
     if t.metadata.get("needs_spine_context") and not _SPINE.search(t.sentence):
         return []

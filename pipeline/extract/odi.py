@@ -29,11 +29,14 @@ _CHANGE = re.compile(r"\b(improv\w*|decreas\w*|increas\w*|dropped|drop|chang\w*|
 _CURRENT = re.compile(r"^\W{0,3}(?:today|now|currently|current|at this visit|this visit|at (?:the )?end of (?:the )?"
                       r"trial|at discharge|most recent|latest)\b", re.I)
 _LATER = re.compile(r"(?:->|-->|→|=>|\bto\b|\bnow\b|\|)\W{0,3}$", re.I)
+_COMPARED = re.compile(r"\b(?:compared|relative|versus|vs\.?|up\s+from|down\s+from|from)\s*(?:to|with)?\W{0,3}$", re.I)
 _BEFORE_KEYWORD = re.compile(r"^\W{0,2}\s*(?:on|in|for)\s+(?:the|her|his|their|a|an)?\s*(?:modified\s+|revised\s+)?$",
                              re.I)
 ACCEPTED = ("percent", "raw50", "per100", "decimal", "number")
 _OTHER_INDEX = re.compile(r"\b(?:neck|pain|headache|upper\s+extremity|arm)\s*$", re.I)
 _LABEL = re.compile(r"[A-Za-z][\w-]*\s*[:=]|\b[A-Z]{2,}")  # another cell's measure: "PEG: 7", "PHQ-9=7", "NDI 30%"
+_IN_ERROR = re.compile(r"\b(?:in\s+error|erroneous(?:ly)?|incorrect(?:ly)?|mis-?(?:transcribed|dictated|typed)|typo|"
+                       r"should\s+(?:have\s+)?read|was\s+wrong)\b", re.I)
 MAX_GAP = 60  # characters of words allowed between "ODI" and its number ("...form today, which came out at 30%")
 
 
@@ -81,6 +84,8 @@ def normalize_odi(t: Target) -> list[Finding]:
         return [Finding("template_blank")]
     if first is None:
         return [_before(t) or Finding("mention")]
+    if _IN_ERROR.search(t.sentence):
+        return [Finding("corrected")]  # "transcribed as 14 percent ... in error": the value an addendum withdraws
     gap = _gap(tail, 0, first.start, found)
     if len(gap) > MAX_GAP:
         return [_before(t) or Finding("mention")]
@@ -104,6 +109,8 @@ def normalize_odi(t: Target) -> list[Finding]:
         if q.kind not in ACCEPTED or _score(q) is None:
             continue
         column = "|" in between or (re.search(r"\s{3,}", between) and not re.search(r"[A-Za-z]", between))
+        if _COMPARED.search(tail[chosen.end:q.start]):
+            continue  # "eighteen percent, compared to forty six back in June": the earlier one, for comparison
         if column or _CURRENT.match(tail[q.end:]) or _LATER.search(tail[chosen.end:q.start]):
             chosen = q  # a table's later column (pipes or aligned columns), or the current value
     end = t.end + (chosen.end if tail == raw_tail else len(raw_tail.rstrip()))

@@ -23,6 +23,9 @@ _CONDITIONAL = re.compile(r"\b(?:conditional(?:ly)?|contingent|provided\s+that|o
                           r"(?:becomes?|will\s+be(?:come)?)\s+final\s+(?:upon|after|once|when))\b", re.I)
 
 
+# "I am unable to clear her for ...", "cannot recommend ...": the evaluator declines the outcome the word names
+_UNABLE = re.compile(r"\b(?:unable|not\s+able|cannot|can\s*not|could\s+not|can'?t|won'?t|will\s+not|not\s+in\s+a\s+position)"
+                     r"\s+(?:to\s+)?(?:\w+\s+){0,2}?(?:clear|recommend|support|endorse|approve)\w*\b", re.I)
 _ASKED_FOR = re.compile(r"\b(?:referral|appt|appointment)\b", re.I)
 _DECLINED = re.compile(r"\b(?:declin\w*|refus\w*|cancel\w*|does\s+not\s+want|did\s+not\s+want)\b", re.I)
 
@@ -51,7 +54,7 @@ def normalize_psych_eval(t: Target) -> list[Finding]:
 def normalize_psych_outcome(t: Target) -> list[Finding]:
     if not (t.has("PSYCH_CUE") or "psych_eval" in t.note_classes) or "scs_context" not in t.note_classes:
         return []
-    negated = t.has("NEGATED_EXISTENCE")
+    negated = t.has("NEGATED_EXISTENCE") or bool(_UNABLE.search(t.sentence[:t.end - t.sent_start]))
     if t.metadata.get("only_negated") and not negated:
         return []  # a bare "candidate" is an outcome only as "not a candidate"
     clears = (t.metadata.get("polarity") == "clear") != negated

@@ -66,8 +66,8 @@ def normalize_trial_relief(t: Target) -> list[Finding]:
               and not _OTHER_MEASURE.search(s[max(0, n.start - 24):n.start])]
     candidates = []
     for n in values + thresholds:
-        if n.start <= a0 < n.end or n.start < a1 <= n.end:  # the target is the number itself (a score pair)
-            candidates.append((0, n))
+        if n.start <= a0 < n.end or n.start < a1 <= n.end or n in pairs:
+            candidates.append((0, n))  # the target is the number itself (a score pair), or a named before-and-after
         elif n.end <= a0 and gap_ok(s[n.end:a0], NEAR):
             candidates.append((a0 - n.end, n))
         elif n.start >= a1 and gap_ok(s[a1:n.start], NEAR):
@@ -217,6 +217,7 @@ def _side_by_side(lines: list[str], first: int, split: int) -> tuple[float, floa
     return b, a, last
 
 
+SUMMARY_GAP = 16  # lines from a diary's baseline average to its trial average
 _STATED_AVERAGE = re.compile(r"\b(?:avg|average|mean)\b[^\d\n]{0,20}\d", re.I)
 
 
@@ -243,9 +244,11 @@ def trial_tables(note: Note, note_classes: frozenset) -> list[tuple[Finding, str
                     note.text[starts[first]:end], starts[first], end))
     for i, line in enumerate(lines):  # a diary's summary lines: "Baseline avg: 7.5" then "Trial avg: 2.5"
         b = _DIARY_LINE.match(line)
-        if not b or not _BEFORE_LABEL.search(b.group("label")) or _AFTER_LABEL.search(b.group("label")):
+        # a before label ("Pre-trial average pain", "Average pain before trial"): the trial it names is its own phrase's
+        if not b or not _BEFORE_LABEL.search(b.group("label")) or \
+                _AFTER_LABEL.search(_BEFORE_LABEL.sub(" ", b.group("label"))):
             continue
-        for j in range(i + 1, min(i + 6, len(lines))):
+        for j in range(i + 1, min(i + SUMMARY_GAP, len(lines))):  # the trial days may sit between
             a = _DIARY_LINE.match(lines[j])
             if a and _AFTER_LABEL.search(a.group("label")) and not _BEFORE_LABEL.search(a.group("label")):
                 before, after = float(b.group("n")), float(a.group("n"))

@@ -104,6 +104,7 @@ _SCORE = re.compile(r"\b(?P<a>\d{1,2}(?:\.\d)?)(?:\s*(?:or|-|to)\s*(?P<b>\d{1,2}
 _BEFORE_IN_CLAUSE = re.compile(r"\bbaseline|\bpre-?\s?trial|\bbefore(?:\s+the)?\s+(?:scs\s+)?trial|\bprior\s+to\s+the\s+trial|"
                                r"\bfrom\b|\binitially|\busual(?:ly)?|\baveraging|\bbefore\b", re.I)
 _AFTER_IN_CLAUSE = re.compile(r"->|-->|→|=>|\bdown\s+to|\bto\b|\bnow\b|\bduring\b|\btrial\s+(?:avg|average|mean)|"
+                              r"\bend\s+of\s+(?:the\s+)?(?:trial|week)|"
                               r"\b(?:over|in|through(?:out)?)\s+the\s+(?:\d+-day\s+)?trial|"
                               r"\bwith\s+the\s+(?:trial|stimulator)|\bwhile\b|\bcurrently|\bon\s+the\s+trial", re.I)
 
@@ -129,7 +130,7 @@ def pain_change(text: str) -> list[Number]:
         worse = max(a, float(m.group("b"))) if m.group("b") else a
         if not 0 <= worse <= 10:
             continue
-        head, tail = text[max(0, m.start() - 60, named_to):m.start()], text[m.end():m.end() + 30]
+        head, tail = text[max(0, m.start() - 90, named_to):m.start()], text[m.end():m.end() + 30]
         head = re.split(r"[;.]\s|\d(?![\d/])", head)[-1]  # the cues of this score's own clause, after any other number
         tail = re.split(r"[;.](?:\s|$)", tail)[0]  # and before the next sentence
         # a role named right after the score wins; else the cue nearest before it

@@ -1,6 +1,6 @@
 """The shapes a note comes in, read before the nlp: hard-wrapped prose, words hyphenated across lines,
-fax and print furniture inside a note, fill-in fields, unchecked boxes' options, dotted leaders, `key=value`, a unit in a table cell of its own and OCR
-confusions.
+fax and print furniture inside a note, fill-in fields, unchecked boxes' options, dotted leaders, `key=value`, a unit in
+a table cell of its own, the punctuation speech recognition spells out ("period", "comma"), and OCR confusions.
 
 `read_shapes(text)` returns text of the same length in which a sentence wrapped over several lines is
 one line again, furniture lines are blank, a filled field `__55__` is `  55  ` and OCR damage in
@@ -45,6 +45,24 @@ _PAIR_SEPARATOR = re.compile(r";(?=[A-Za-z][A-Za-z_ ]{0,30}=)")  # "min=45;ODI=3
 _KEY_UNDERSCORE = re.compile(r"(?<=[A-Za-z])_(?=[A-Za-z][A-Za-z_]*\s*=)")  # "ODI_INDEX=0.42" reads as "ODI INDEX 0.42"
 # a table cell that holds only the unit of the number in the cell before: "| 8 | /50 |" reads as "| 8   /50 |"
 _UNIT_CELL = re.compile(r"(?<=\d)([ \t]*)\|(?=[ \t]*(?:/[ \t]*(?:50|100|10)|%)[ \t]*(?:\||$))", re.M)
+# speech recognition's spoken punctuation, left in a dictated note: "... today period PHQ 9 is 8 comma she ...";
+# read only in a note that speaks it at least twice ("a period of six weeks" is the word itself)
+_SPOKEN = re.compile(r"[ \t]*\b(period(?![ \t]+of\b)|full stop|comma|colon|semicolon|new paragraph|new line|next line)\b[ \t]?|"
+                     r"(?<=\w)[ \t]+(slash)[ \t]+(?=\w)", re.I)
+_SPOKEN_MARK = {"period": ". ", "full stop": ". ", "comma": ", ", "colon": ": ", "semicolon": "; ",
+                "new paragraph": ". ", "new line": ". ", "next line": ". ", "slash": "/"}
+
+
+def _spoken(s: str, m: re.Match, followed: bool) -> tuple[int, int, str]:
+    """The mark a spoken word stands for; a sentence's end capitalises the word after it, as the splitter needs
+    (unless another spoken mark follows: "period new paragraph")."""
+    mark = _SPOKEN_MARK[(m.group(1) or m.group(2)).lower()]
+    nxt = s[m.end():m.end() + 1]
+    if mark == ". " and not followed and nxt.isalpha() and nxt.islower():
+        return m.start(), m.end() + 1, mark + nxt.upper()
+    return m.start(), m.end(), mark
+
+
 # OCR in numbers: O/o for 0 beside digits, l/I for 1 beside digits or in a fraction
 _OCR_ZERO = re.compile(r"(?<=\d)[Oo](?=[\d%/.]|\b)|(?<=\d[.,])[Oo]")
 _OCR_ONE = re.compile(r"(?<=\d)[lI](?=[\d%])|(?<=/)[lI](?=\d|\b)|\b[lI](?=\s?/\s?\d)|\b[lI](?=\d)")
@@ -209,6 +227,11 @@ def read_shapes(text: str, patterns_dir: str | None = None) -> str:
         s = _LEADER.sub(lambda m: " " * len(m.group(0)), s)
     if "[" in s or "☐" in s or "□" in s:
         s = _UNCHECKED.sub(lambda m: m.group(0)[:m.start(1) - m.start()] + " " * len(m.group(1)), s)
+    low = s.lower()
+    if low.count(" period") + low.count(" comma") + low.count("new paragraph") >= 2:
+        found = list(_SPOKEN.finditer(s))
+        s = _edit_keeping_lines(s, [_spoken(s, m, k + 1 < len(found) and found[k + 1].start() == m.end())
+                                    for k, m in enumerate(found)])
     if "=" in s:
         if ";" in s:
             s = _PAIR_SEPARATOR.sub(" ", s)
