@@ -151,7 +151,11 @@ def _find_dates(text: str, ref: dt.date | None = None, yearless: bool = False) -
         for m in _SEASON_PATTERN.finditer(text):  # "this past spring": the latest spring up to the note
             month, day = YEAR_PARTS[m.group(1).lower()]
             d = dt.date(ref.year, month, day)
-            add(m.start(), m.end(), d if d <= ref else d.replace(year=ref.year - 1), "part")
+            if d > ref:
+                if ref.year == 1:
+                    continue  # no such season before a note dated in year 1
+                d = d.replace(year=ref.year - 1)
+            add(m.start(), m.end(), d, "part")
         for m in _RELATIVE_PATTERN.finditer(text):
             if m.group(1):
                 unit, n = m.group(2).lower(), 1

@@ -425,7 +425,17 @@ def _column_names(header: list[str]) -> list[str]:
     return out
 
 
+RESERVED = (ROW_ERROR, FILE_ERROR, ROW)
+
+
+def _unreserved(columns: list[str]) -> list[str]:
+    """An export's own column that happens to bear a reader's marker name ("_row_error") is kept as data under
+    another name: only the readers set the markers."""
+    return [f"{c} (input)" if c in RESERVED else c for c in columns]
+
+
 def _frame(columns: list[str], rows: list[list[str]], errors: list[str]) -> pd.DataFrame:
+    columns = _unreserved(columns)
     if rows:
         df = pd.DataFrame(rows, columns=columns, dtype=object)
     else:
@@ -575,7 +585,9 @@ def _arrow_frame(table) -> pd.DataFrame:
     for i, field in enumerate(table.schema):
         if pa.types.is_integer(field.type) or pa.types.is_decimal(field.type):
             table = table.set_column(i, field.name, pc.cast(table.column(i), pa.string()))
-    return table.to_pandas()
+    df = table.to_pandas()
+    df.columns = _unreserved(list(df.columns))
+    return df
 
 
 def _parquet_chunks(path: Path, chunk_size: int) -> Iterator[Chunk]:
@@ -604,10 +616,14 @@ def _parquet_chunks(path: Path, chunk_size: int) -> Iterator[Chunk]:
 _DATE_SHAPE = re.compile(r"\d{4}-\d{1,2}-\d{1,2}(?:[ T].*)?|\d{1,2}/\d{1,2}/\d{2,4}(?: .*)?|\d{8}")
 
 
+# a column's name: a few words at most, no sentence (a headerless export's first row may be a note's text)
+_HEADER_NAME = re.compile(r"(?=.{1,48}$)[^\s\d/.:-][^\s]*(?:[ _-][^\s]+){0,3}|Unnamed: \d+(?:\.\d+)?")
+
+
 def _describe_columns(columns) -> str:
     """The columns a file has, for an error message; a header that looks like a note row is not echoed."""
     names = [str(c) for c in columns]
-    if any(len(c) > 64 or parse_date(c) or c.strip().isdigit() for c in names):
+    if any(not _HEADER_NAME.fullmatch(c.strip()) or parse_date(c) for c in names if c.strip()):
         return ("its first row looks like data, not a header (the export needs a header row naming its "
                 "columns)")
     shown = ", ".join(names[:40]) + (f", ... ({len(names)} columns)" if len(names) > 40 else "")
@@ -658,6 +674,8 @@ def validate(df: pd.DataFrame, source: str, columns: dict[str, str] | None = Non
     if missing_sources:
         raise InputError(f"{source}: --column {', '.join(missing_sources)}: no such column; "
                          f"{_describe_columns(c for c in df.columns if c not in (ROW_ERROR, FILE_ERROR))}")
+    # a mapping names the column to read: one already called by the contract's name gives way to it
+    df = df.drop(columns=[k for k, v in columns.items() if k != v and k in df.columns])
     df = df.rename(columns={v: k for k, v in columns.items()})
     missing = [c for c in REQUIRED if c not in df.columns]
     given = [c for c in df.columns if c not in (ROW_ERROR, FILE_ERROR, ROW)]
