@@ -1,7 +1,7 @@
 """A development set as faxed packets: one PDF per case, read back against the set's own CSV run.
 
     .venv/bin/python benchmarks/packets.py data/samples                 # text-layer and scanned packets
-    .venv/bin/python benchmarks/packets.py DIR --dpi 200 --work /tmp/pk  # DIR holds notes.csv and cases.csv
+    .venv/bin/python benchmarks/packets.py DIR --dpi 200 --workers 2 --work /tmp/pk  # DIR: notes.csv, cases.csv
 
 Each case's notes are rendered in date order, each from a new page under its note type and
 "Date of service", a long note going on under "Page k of n"; the manifest gives no dates, so the
@@ -69,10 +69,11 @@ def write_packets(folder: Path, notes: pd.DataFrame, scanned: bool = False, dpi:
     return pages
 
 
-def _run(src: Path, cases: Path, out: Path) -> float:
+def _run(src: Path, cases: Path, out: Path, workers: int = 1) -> float:
     t = time.perf_counter()
     subprocess.run([str(Path(sys.executable).parent / "scs-abstract"), "run", str(src), "--cases", str(cases),
-                    "--out", str(out), "--quiet"], check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                    "--out", str(out), "--quiet", "--workers", str(workers)], check=True,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     return time.perf_counter() - t
 
 
@@ -81,6 +82,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("dev", type=Path, help="a development set folder (notes.csv, cases.csv)")
     p.add_argument("--work", type=Path, help="folder for the packets and outputs (default: a new temporary one)")
     p.add_argument("--dpi", type=int, default=200, help="resolution of the scanned pages (default 200)")
+    p.add_argument("--workers", type=int, default=2, help="--workers of the packet runs: pages read by OCR at a time")
     a = p.parse_args(argv)
     sys.path.insert(0, str(ROOT))
     from pipeline.io.exports import read_table
@@ -92,7 +94,7 @@ def main(argv: list[str] | None = None) -> int:
     for kind, scanned in (("text layer", False), (f"scanned, {a.dpi} dpi, OCR", True)):
         folder = work / ("scanned" if scanned else "text")
         pages = write_packets(folder, notes, scanned=scanned, dpi=a.dpi)
-        seconds = _run(folder, cases, work / f"out-{folder.name}")
+        seconds = _run(folder, cases, work / f"out-{folder.name}", a.workers)
         got = pd.read_csv(work / f"out-{folder.name}" / "review.csv", dtype=str).set_index("patient_id")["determination"]
         same = int((got.reindex(truth.index) == truth).sum())
         print(f"  {kind}: {same}/{len(truth)} determinations as the CSV's; {pages} pages in {seconds:.1f} s "

@@ -27,6 +27,7 @@ FLAG_CATEGORIES = {
     "family": ("FAMILY",),
 }
 FAMILY_SECTIONS = {"family_history"}
+HEADER_LINE = 120  # characters of a first line read as its header (a dictated note's first line may run on)
 # "Policy MV-212: ODI of 21% or greater; ...", "Payer criteria: ...", "Plan requires: ...", "Criteria per ...:"
 _REQUIREMENT_LIST = re.compile(r"^\W*(?:[\w/-]+\s+){0,3}(?:criteria|requirements?|requires|policy(?:\s+[\w-]*\d[\w-]*)?)"
                                r"(?:\s+(?:per|of|for)\s+[^:]{0,60})?\s*:", re.I)
@@ -69,7 +70,7 @@ def _whole_text_search(pattern: str):
 def classify_note(note: Note, patterns_dir: str | None = None) -> frozenset:
     """The classes a note belongs to, from its note_type or its first lines (those with words: a fax header
     the shape reader blanked is none)."""
-    header = "\n".join([line for line in note.text[:600].splitlines() if line.strip()][:3])
+    header = "\n".join([line[:HEADER_LINE] for line in note.text[:600].splitlines() if line.strip()][:3])
     return frozenset(name for name, by_type, by_header, by_text in load_note_classes(patterns_dir)
                      if (by_type and by_type.search(note.note_type or "")) or (by_header and by_header.search(header))
                      or (by_text and by_text.search(note.text)))

@@ -26,6 +26,11 @@ _CONDITIONAL = re.compile(r"\b(?:conditional(?:ly)?|contingent|provided\s+that|o
 # "I am unable to clear her for ...", "cannot recommend ...": the evaluator declines the outcome the word names
 _UNABLE = re.compile(r"\b(?:unable|not\s+able|cannot|can\s*not|could\s+not|can'?t|won'?t|will\s+not|not\s+in\s+a\s+position)"
                      r"\s+(?:to\s+)?(?:\w+\s+){0,2}?(?:clear|recommend|support|endorse|approve)\w*\b", re.I)
+# what waits for an outcome that has not come: "on hold until psych clearance", "pending psychological clearance"
+_AWAITED = re.compile(r"\b(?:until|till|pending|awaiting|await|waiting\s+(?:for|on)|needs?|requires?|required|"
+                      r"prior\s+to|before)\s+(?:(?:the|a|her|his|their|formal|final)\s+)?(?:psych\w*\s+|behaviou?ral\s+"
+                      r"(?:health\s+|medicine\s+)?)?$", re.I)
+_WAITS_FOR = re.compile(r"\b(?:until|till|pending|awaiting)\s+(?:\w+\s+){0,2}(?:clearance|evaluation|eval)\b", re.I)
 _ASKED_FOR = re.compile(r"\b(?:referral|appt|appointment)\b", re.I)
 _DECLINED = re.compile(r"\b(?:declin\w*|refus\w*|cancel\w*|does\s+not\s+want|did\s+not\s+want)\b", re.I)
 
@@ -58,6 +63,8 @@ def normalize_psych_outcome(t: Target) -> list[Finding]:
     if t.metadata.get("only_negated") and not negated:
         return []  # a bare "candidate" is an outcome only as "not a candidate"
     clears = (t.metadata.get("polarity") == "clear") != negated
+    if (clears and _AWAITED.search(t.sentence[:t.start - t.sent_start])) or _WAITS_FOR.search(t.sentence):
+        return [Finding("pending", date=t.note_date)]  # "trial on hold (deferred) until psych clearance": not yet
     if clears and _CONDITIONAL.search(t.sentence) and not t.metadata.get("dated") == "note":
         return [Finding("conditional", date=_evaluation_date(t))]  # "conditionally cleared - pending six sessions"
     if t.has(*PLANNED):

@@ -38,6 +38,7 @@ _NOT_SERVICE = re.compile(r"\b(?:cancel\w*|no[- ]?shows?|missed|(?:re)?scheduled
                           r"non-?attendance|not\s+seen|closed|holiday|did\s+not\s+(?:arrive|show|attend|come)|"
                           r"didn'?t\s+(?:show|come|attend)|no\s+call|printed|faxed|exported|generated|run\s+(?:on|date))\b",
                           re.I)
+HEADER_LINE = 120  # characters of a first line read as the note's head (a dictated first line may run on)
 _IN_PERSON = re.compile(r"\bin[- ](?:clinic|person|office)\b", re.I)
 # a note about PT that records no visit of its own: its date is not a date of service (the visits it lists still are)
 _NOT_A_VISIT = re.compile(r"\b(?:schedul\w*|no[- ]?shows?|cancel\w*|not\s+seen|administrative|telephone|phone\s+(?:call|note|"
@@ -73,7 +74,7 @@ def service_span(text: str, r) -> bool:
     return not _NOT_SERVICE.search(text[max(line_start, r.start - 40):r.start])
 # a list of dates that are all visits: "PT visit log: 5/20/24, 6/10/24, ...", "Visits attended: ..."
 _VISIT_LIST = re.compile(r"\b(?:visit\s+log|visits?\s+attended|dates?\s+of\s+service|attended\s+(?:on|visits)|seen\s+on|"
-                         r"visits)\s*[:(]?\s*\d{1,2}/\d{1,2}", re.I)
+                         r"visits)(?:\s*[:(]?\s*|[^\d\n]{0,30}?[:)]\s*)\d{1,2}/\d{1,2}", re.I)
 
 
 def service_dates(text: str, note_date) -> list:
@@ -202,7 +203,8 @@ def pt_visit_dates(note: Note, note_classes: frozenset) -> list[tuple[Finding, s
     if "pt_visit" not in note_classes:
         return []
     first = len(note.text) - len(note.text.lstrip())  # the first line with words (a fax header may be blank)
-    head = " ".join([note.note_type or "", *note.text[first:first + 400].split("\n", 2)[:2]])[:300]
+    head = " ".join([note.note_type or "", *(line[:HEADER_LINE] for line in
+                                              note.text[first:first + 400].split("\n", 2)[:2])])[:300]
     if _TELEHEALTH.search(head):
         return []  # a video visit is not a date of in-person service
     header_end = note.text.find("\n", first) if "\n" in note.text[first:] else len(note.text)

@@ -13,7 +13,8 @@ import re
 
 from pipeline.records import Finding, Note, Target
 from pipeline.extract.registry import normalizer, note_extractor
-from pipeline.extract.values import Number, gap_ok, pain_change, percents, score_pairs, words_to_digits_around
+from pipeline.extract.values import (Number, gap_ok, pain_change, percents, score_pairs, words_to_digits,
+                                     words_to_digits_around)
 from pipeline.nlp.quantities import quantities
 
 NEAR = 30  # characters between the relief word and its number
@@ -42,7 +43,10 @@ def normalize_trial_relief(t: Target) -> list[Finding]:
         return [Finding("template_blank")]
     s, a0, a1 = t.sentence, t.start - t.sent_start, t.end - t.sent_start
     written = s
-    s, a0, a1 = words_to_digits_around(s, a0, a1)  # "seventy percent relief"
+    if t.metadata.get("pairs_only"):  # a pain score in words ("a seven out of 10"): the whole sentence in digits
+        s = words_to_digits(s)
+    else:
+        s, a0, a1 = words_to_digits_around(s, a0, a1)  # "seventy percent relief"
     typed = quantities(s)
     thresholds = [Number(q.value, q.start, q.end) for q in typed if q.kind == "threshold" and q.value is not None]
     # fractions as written ("three quarters" would become "3 quarters" once number words are digits)

@@ -46,9 +46,10 @@ _KEY_UNDERSCORE = re.compile(r"(?<=[A-Za-z])_(?=[A-Za-z][A-Za-z_]*\s*=)")  # "OD
 # a table cell that holds only the unit of the number in the cell before: "| 8 | /50 |" reads as "| 8   /50 |"
 _UNIT_CELL = re.compile(r"(?<=\d)([ \t]*)\|(?=[ \t]*(?:/[ \t]*(?:50|100|10)|%)[ \t]*(?:\||$))", re.M)
 # speech recognition's spoken punctuation, left in a dictated note: "... today period PHQ 9 is 8 comma she ...";
-# read only in a note that speaks it at least twice ("a period of six weeks" is the word itself)
+# read only in a note that speaks three of them, or says it was dictated ("a period of six weeks" is the word itself)
 _SPOKEN = re.compile(r"[ \t]*\b(period(?![ \t]+of\b)|full stop|comma|colon|semicolon|new paragraph|new line|next line)\b[ \t]?|"
                      r"(?<=\w)[ \t]+(slash)[ \t]+(?=\w)", re.I)
+_DICTATED = re.compile(r"\b(?:speech|voice)[- ]recognition\b|\bdictat(?:ed|ion)\b|\bdragon\b", re.I)
 _SPOKEN_MARK = {"period": ". ", "full stop": ". ", "comma": ", ", "colon": ": ", "semicolon": "; ",
                 "new paragraph": ". ", "new line": ". ", "next line": ". ", "slash": "/"}
 
@@ -228,8 +229,8 @@ def read_shapes(text: str, patterns_dir: str | None = None) -> str:
     if "[" in s or "☐" in s or "□" in s:
         s = _UNCHECKED.sub(lambda m: m.group(0)[:m.start(1) - m.start()] + " " * len(m.group(1)), s)
     low = s.lower()
-    if low.count(" period") + low.count(" comma") + low.count("new paragraph") >= 2:
-        found = list(_SPOKEN.finditer(s))
+    found = list(_SPOKEN.finditer(s)) if " period" in low or " comma" in low or "new paragraph" in low else []
+    if len(found) >= 3 or (found and _DICTATED.search(s)):
         s = _edit_keeping_lines(s, [_spoken(s, m, k + 1 < len(found) and found[k + 1].start() == m.end())
                                     for k, m in enumerate(found)])
     if "=" in s:

@@ -499,3 +499,70 @@ def test_a_declined_psych_evaluation_is_recorded_as_declined():
 ])
 def test_spine_surgery_whose_symptoms_resolved_is_not_the_indication(nlp, text, label):
     assert {m.label for m in mentions_of(nlp, text, "indication")} == {label}
+
+
+# --- dictated by speech recognition, scanned by a review vendor -------------------------------------------------
+DICTATED = "\n\nThis note was created with speech recognition software."
+
+
+@pytest.mark.parametrize("text, relief", [
+    ("TRIAL FOLLOW UP AND LEAD REMOVAL\nAs for the outcome comma coming into the trial she rated her usual pain about "
+     "a seven out of 10 and over the trial week comma going by the diary she kept comma it was running on average "
+     "about a three period she was also able to cut her tramadol in half period" + DICTATED, 57.1),
+    ("TRIAL REMOVAL\nleads out intact period his baseline foot pain was eight slash ten and at the end of the trial it "
+     "was two slash ten comma he slept through the night period" + DICTATED, 75),
+    ("TRIAL REMOVAL\nhe reports 70 percent relief comma drove 4 hours without stopping period successful trial" + DICTATED,
+     70),
+    ("CORVENT MEDICAL -- TRIAL WRAP-UP      11/18/24 - 11/25/24\nPre-trial average pain ........ 8 / 10\n"
+     "Trial average pain ............ 2 / 10\nCoverage 90%.  Battery 48%.", 75),
+])
+def test_dictated_and_device_rep_trial_results(text, relief):
+    assert _values(_read(text, note_type="Office Visit"), "trial", "relief") == [relief]
+
+
+@pytest.mark.parametrize("text, value", [
+    ("FOLLOW UP\noz westry today was twenty one out of 50 period PHQ 9 is 8 period she declined a surgical referral "
+     "comma she does not want it period" + DICTATED, 42),
+    ("TRIAL REMOVAL\nwe repeated the oz westry at the end of the trial and it came in at eighteen percent comma compared "
+     "to forty six back in June period" + DICTATED, 18),
+    ("ADDENDUM\nThe Oswestry was transcribed as 14 percent by the speech recognition software in error. The correct "
+     "Oswestry Disability Index is 41 percent.", 41),
+])
+def test_dictated_odi_values(text, value):
+    assert _values(_read(text, note_type="Office Visit"), "odi", "score") == [value]
+
+
+def test_spoken_punctuation_is_read_only_where_a_note_speaks_it():
+    from pipeline.nlp.shapes import read_shapes
+    said = read_shapes("leads out period site clean period new paragraph As for the outcome comma fine")
+    assert said.rstrip() == "leads out. Site clean. . As for the outcome, fine"
+    written = "Trial period of 7 days. No comma splices."
+    assert read_shapes(written) == written
+
+
+@pytest.mark.parametrize("text, outcome", [
+    ("Psychology\nOpinion: In light of this new information I am unable to clear her for permanent spinal cord "
+     "stimulator implantation at this time.", {"not_cleared"}),
+    ("Telephone\nSpoke w/ pt. Per Dr Ruiz-Thorne SCS trial on hold until psych clearance.", {"pending"}),
+    ("SCS psychological evaluation\nRecommendation: I am clearing her for the spinal cord stimulator trial and "
+     "permanent implant without conditions.", {"cleared"}),
+])
+def test_psych_outcomes_declined_awaited_and_given(text, outcome):
+    ms = [x for x in _read(text, note_type="Psychology") if x.criterion == "psych"]
+    assert {x.label for x in ms if x.label in ("cleared", "not_cleared", "conditional", "pending")} == outcome
+
+
+def test_a_policy_naming_fbss_is_not_the_patients_diagnosis(nlp):
+    assert not [m for m in mentions_of(nlp, "Pioneer reviewer called: policy covers SCS for FBSS/CRPS; asks for "
+                                            "surgical history.", "indication") if m.label == "syndrome"]
+
+
+def test_a_visit_log_with_words_before_its_dates_and_a_dictated_first_line():
+    ms = _read("RIVERBEND PT - DISCHARGE SUMMARY\nVisit log, all in clinic: 5/28, 6/4, 6/11, 8/20/2024. 4 visits.",
+               note_type="PT Note", date="2024-08-20")
+    assert sorted(str(m.date) for m in counted(ms, "pt_visit")) == ["2024-05-28", "2024-06-04", "2024-06-11",
+                                                                    "2024-08-20"]
+    ms = _read("PT progress note dictated by K. Oyelaran PT DPT period Today was the patient's last in-clinic visit "
+               "comma beginning next week her sessions will continue by video telehealth period" + DICTATED,
+               note_type="PT Note", date="2024-05-22")
+    assert [str(m.date) for m in counted(ms, "pt_visit")] == ["2024-05-22"]
