@@ -17,7 +17,8 @@ In one run it
    proportional set size, PSS, sampled every 0.2 s). Every timing is the best of --repeat runs
    (default 3, the runs of the different configurations interleaved), the usual estimate of what
    CPU-bound code takes on a machine whose other load comes and goes; memory is the largest of them;
-4. times one note of dense relevant text (a chart pasted whole into one note) at --dense sizes;
+4. times one note of dense relevant text (a chart pasted whole into one note) at --dense sizes, and renders a
+   development set as faxed packets (benchmarks/packets.py: text layer and 200 dpi scans read by OCR);
 5. scores the development sets (data/samples, tests/data/*, and each --dev FOLDER) against their gold tables;
 6. prints the commands it ran and a table: chars/s, notes/s, ratio to the baseline, peak RSS.
 
@@ -218,6 +219,17 @@ def dense_check(work: Path, commands: list[str], sizes: list[float], seed: int) 
     return lines
 
 
+def packets_check(work: Path, dev: str, workers: int) -> list[str]:
+    """benchmarks/packets.py on a development set: its lines (determinations as the CSV's, pages per second)."""
+    import contextlib
+    import io
+    import packets
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        packets.main([dev, "--work", str(work / "packets"), "--workers", str(workers)])
+    return ["packets: " + line.strip() for line in out.getvalue().splitlines() if not line.startswith("work folder")]
+
+
 DEV_SETS = [ROOT / "data" / "samples", *sorted(d for d in (ROOT / "tests" / "data").iterdir() if d.is_dir())]
 
 
@@ -273,6 +285,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--repeat", type=int, default=3, help="runs of each timing, the best one counts (default 3)")
     p.add_argument("--large", type=int, metavar="N", help="only the memory run: an N-note mixed export, streamed")
     p.add_argument("--large-workers", type=int, default=2, help="workers for the --large run (default 2)")
+    p.add_argument("--packets", default=str(ROOT / "data" / "samples"), metavar="DIR",
+                   help="development set rendered as faxed packets, text layer and scanned (default data/samples; '' "
+                        "for none): determinations against its CSV run, and pages per second")
     p.add_argument("--dense", default="1,4,10", metavar="MB,...",
                    help="sizes of the one-note exports of dense relevant text, in MB (default 1,4,10; '' for none)")
     a = p.parse_args(argv)
@@ -338,6 +353,7 @@ def main(argv: list[str] | None = None) -> int:
     same = all((work / "out-mixed" / f).read_bytes() == (work / f"out-mixed-w{a.workers}" / f).read_bytes()
                for f in ("review.csv", "evidence.csv"))
     dense = dense_check(work, commands, [float(x) for x in a.dense.split(",") if x.strip()], a.seed)
+    dense += packets_check(work, a.packets, a.workers) if a.packets else []
     dev = dev_check(work, commands, a.dev)
 
     lines += ["", "commands:"] + [f"  {c}" for c in commands] + [""] + table(rows, baselines)

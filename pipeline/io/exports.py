@@ -399,7 +399,8 @@ def _paged_rows(path: Path, name: str, record: dict, counter: _PageCounter, work
     base_type = str(record.get("note_type", "") or "")
     if str(record.get("note_date", "")).strip():
         doc = packets.whole_file(pages)
-        return [{**record, "text": doc.text, "note_type": packets.ocr_note_type(base_type, doc.confidence)}]
+        return [{**record, "note_id": str(record.get("note_id", "")).strip() or name, "text": doc.text,
+                 "note_type": packets.ocr_note_type(base_type, doc.confidence)}]
     out = []
     for doc in packets.split_packet(pages):
         where = doc.pages(name)

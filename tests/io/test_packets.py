@@ -88,3 +88,23 @@ def test_unreadable_files_and_undated_documents_are_rejected_with_the_file_and_p
     reasons = dict(zip(read.rejected.row, read.rejected.reason))
     assert reasons == {2: "note file damaged.pdf is a damaged PDF", 3: "note file picture.png is not an image of a page",
                        4: "note file locked.pdf is an encrypted PDF", 5: "no date of service found on undated.pdf p. 1"}
+
+
+@needs_tesseract
+def test_tiff_and_png_pages_are_read_by_ocr(tmp_path):
+    import pypdfium2
+    notes = read_table(SAMPLES / "notes.csv")
+    one = notes[notes.patient_id == notes.patient_id.iloc[0]].head(2)
+    render_packet(tmp_path / "src.pdf", one)
+    doc = pypdfium2.PdfDocument(str(tmp_path / "src.pdf"))
+    pages = [doc[k].render(scale=200 / 72).to_pil().convert("L") for k in range(len(doc))]
+    doc.close()
+    pages[0].save(tmp_path / "scan.tiff", save_all=True, append_images=pages[1:], resolution=200)
+    pages[0].save(tmp_path / "first.png")
+    pid = one.patient_id.iloc[0]
+    pd.DataFrame({"patient_id": pid, "file": ["scan.tiff", "first.png"], "note_date": ["", one.note_date.iloc[0]]}
+                 ).to_csv(tmp_path / "manifest.csv", index=False)
+    read = validate(read_table(tmp_path), str(tmp_path))
+    assert read.rejected.empty
+    assert list(read.notes.note_id) == ["scan.tiff p. 1", "scan.tiff p. 2", "first.png"]
+    assert [d.isoformat() for d in read.notes.note_date] == sorted(one.note_date) + [one.note_date.iloc[0]]
