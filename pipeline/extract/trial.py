@@ -304,8 +304,8 @@ def aborted_trials(note: Note, note_classes: frozenset) -> list[tuple[Finding, s
     """A trial ended before its relief could be told: the most recent trial then has no result (insufficient),
     whatever an earlier trial gave."""
     low = note.text.lower()
-    if "trial" not in low and "day" not in low:
-        return []
+    if "trial" not in low and not any(w in low for w in ("abort", "terminat", "stopped", "unable to assess")):
+        return []  # every pattern above holds one of these words: most notes hold none
     out = []
     for m in _ABORTED.finditer(note.text):
         start = max(note.text.rfind("\n", 0, m.start()), note.text.rfind(". ", 0, m.start()) + 1, 0)
