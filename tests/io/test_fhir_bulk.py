@@ -132,3 +132,13 @@ def test_word_and_rtf_notes_in_a_folder_of_notes(tmp_path):
     assert texts["n1"] == "SCS trial follow-up.\nShe reports 70% relief with the trial."
     assert texts["n2"].strip() == "Oswestry Disability Index 44% today."
     assert read.rejected.reason.tolist() == ["note file n3.docx is not text"]
+
+
+def test_a_folder_with_a_manifest_is_a_folder_of_notes_even_beside_ndjson(tmp_path):
+    notes = read_table(SAMPLES / "notes.csv").head(3)
+    write_bulk(tmp_path, notes)
+    assert is_fhir(tmp_path)
+    (tmp_path / "n1.txt").write_text("ODI 44% today.")
+    (tmp_path / "manifest.csv").write_text("patient_id,note_id,note_date,file\nP1,n1,2025-01-02,n1.txt\n")
+    assert not is_fhir(tmp_path)
+    assert validate(read_table(tmp_path), str(tmp_path)).notes.note_id.tolist() == ["n1"]
