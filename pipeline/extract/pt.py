@@ -8,9 +8,10 @@ Home exercise programs, chiropractic, massage and gym classes are `nonformal`.
 """
 from __future__ import annotations
 
+import datetime as dt
 import re
 
-from pipeline.io.dates import find_date_ranges, find_dates
+from pipeline.io.dates import DateMention, find_date_ranges, find_dates
 from pipeline.records import Finding, Note, Target
 from pipeline.extract.registry import normalizer, note_extractor
 from pipeline.extract.values import gap_ok, words_to_digits_around
@@ -68,6 +69,34 @@ def _log_rows(lines: list[str]) -> set[int]:
     return rows
 
 
+# an attendance calendar's line: a month, then its days of service, each perhaps with a note ("08(eval)", "19(cx)")
+_CALENDAR = re.compile(r"^\s*(?P<month>jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s*[:\-]\s*"
+                       r"(?P<days>(?:\d{1,2}(?:\s?\([^)\n]{1,12}\))?[\s,;]*){2,})$", re.I)
+_CALENDAR_DAY = re.compile(r"(?P<d>\d{1,2})(?:\s?\((?P<note>[^)\n]{1,12})\))?")
+_CALENDAR_MISSED = re.compile(r"^(?:cx|canc\w*|ns|no[- ]?show|missed|resched\w*|x)$", re.I)
+_MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+
+
+def _calendar_days(line: str, at: int, note_date) -> list:
+    """The days of service on an attendance calendar's line, dated in the year before the note's date."""
+    m = _CALENDAR.match(line)
+    if m is None:
+        return []
+    month = _MONTHS.index(m.group("month").lower()[:3]) + 1
+    year = note_date.year if month <= note_date.month else note_date.year - 1
+    out = []
+    for d in _CALENDAR_DAY.finditer(line, m.start("days")):
+        if d.group("note") and _CALENDAR_MISSED.match(d.group("note").strip()):
+            continue
+        try:
+            day = dt.date(year, month, int(d.group("d")))
+        except ValueError:
+            continue
+        if day <= note_date:
+            out.append(DateMention(at + d.start(), at + d.end(), day, "day"))
+    return out
+
+
 def service_span(text: str, r) -> bool:
     """Whether a span of dates is one of service: not a certification period, plan of care or authorization."""
     line_start = text.rfind("\n", 0, r.start) + 1
@@ -89,6 +118,10 @@ def service_dates(text: str, note_date) -> list:
     at, listed = 0, []
     for k, line in enumerate(lines):
         if k in rows:
+            listed.append((at, at + len(line)))
+        days = _calendar_days(line, at, note_date)
+        if days:  # "Feb: 01 06 08 13(cx) 15": an attendance calendar's days, each a visit but the cancelled
+            found += days
             listed.append((at, at + len(line)))
         if _VISIT_LIST.search(line):  # a visit list's dates may carry no year
             found += [d._replace(start=at + d.start, end=at + d.end) for d in find_dates(line, note_date, yearless=True)

@@ -566,3 +566,12 @@ def test_a_visit_log_with_words_before_its_dates_and_a_dictated_first_line():
                "comma beginning next week her sessions will continue by video telehealth period" + DICTATED,
                note_type="PT Note", date="2024-05-22")
     assert [str(m.date) for m in counted(ms, "pt_visit")] == ["2024-05-22"]
+
+
+def test_an_attendance_calendar_gives_each_day_attended():
+    text = ("HIGHLAND PT - DISCHARGE SUMMARY     Discharge DOS 03/28/2024\n\n"
+            "Attendance record (all visits in clinic):\n  Jan: 08(eval) 11 16\n  Feb: 01 06(cx) 08\n"
+            "  Mar: 05 28(d/c)\n  Total: 7 visits attended, 1 cancelled")
+    ms = _read(text, note_type="PT Discharge Summary", date="2024-03-28")
+    assert sorted({str(m.date) for m in counted(ms, "pt_visit")}) == [
+        "2024-01-08", "2024-01-11", "2024-01-16", "2024-02-01", "2024-02-08", "2024-03-05", "2024-03-28"]
