@@ -134,13 +134,11 @@ def pain_change(text: str) -> list[Number]:
         head = re.split(r"[;.]\s|\d(?![\d/])", head)[-1]  # the cues of this score's own clause, after any other number
         tail = re.split(r"[;.](?:\s|$)", tail)[0]  # and before the next sentence
         # a role named right after the score wins; else the cue nearest before it
-        named = _BEFORE_AFTER.match(tail) or _AFTER_AFTER.match(tail)
+        named_before = _BEFORE_AFTER.match(tail)
+        named = named_before or _AFTER_AFTER.match(tail)
         if named:
             named_to = m.end() + named.end()
-        if _BEFORE_AFTER.match(tail):
-            role = "before"
-        elif _AFTER_AFTER.match(tail):
-            role = "after"
+            role = "before" if named_before else "after"
         else:
             hb, ha = _last(_BEFORE_IN_CLAUSE, head), _last(_AFTER_IN_CLAUSE, head)
             role = ("after" if ha and (not hb or ha.start() > hb.start()) else "before") if hb or ha else ""

@@ -179,9 +179,9 @@ def score_psych(ms: Indexed, review_date: dt.date, p: dict, name: str) -> Criter
         status = "met" if m.label == "cleared" else "not_met"
         return CriterionResult(status, {"psych_clearance": m.label, "psych_note_id": m.note_id,
                                         f"{name}_status": status}, frozenset([i]))
-    pending = [(i, m) for i, m in usable if m.label in ("pending", "declined")]
-    if pending and _latest(pending)[1].label == "pending":  # an evaluation the patient then declined is not coming
-        i, m = _latest(pending)
+    asked = [(i, m) for i, m in usable if m.label in ("pending", "declined")]
+    i, m = _latest(asked) if asked else (None, None)
+    if m is not None and m.label == "pending":  # an evaluation the patient then declined is not coming
         return CriterionResult("insufficient", {"psych_clearance": "pending", "psych_note_id": m.note_id,
                                                 f"{name}_status": "insufficient"}, frozenset([i]))
     return CriterionResult("insufficient", {"psych_clearance": "none_found", "psych_note_id": None,

@@ -67,8 +67,10 @@ def affirmed(m: Mention, on_or_before: dt.date) -> bool:
     return not (m.negated or m.hypothetical or m.family) and m.note_date <= on_or_before
 
 
-def _latest(items: Indexed) -> tuple[int, Mention]:
-    return max(items, key=lambda im: (im[1].note_date, -im[1].start))
+def _latest(items: Indexed, when=None) -> tuple[int, Mention]:
+    """The most recent item: by `when(m)`, the date its value was taken (default: its note's date)."""
+    when = when or (lambda m: m.note_date)
+    return max(items, key=lambda im: (when(im[1]), -im[1].start))
 
 
 def source_of(found: Indexed, chosen: tuple[int, Mention]) -> tuple[int, Mention]:
@@ -89,8 +91,7 @@ def latest_against(found: Indexed, minimum: float, name: str, columns, when=None
     (default: its note's date)."""
     if not found:
         return CriterionResult("insufficient", {**columns(None), f"{name}_status": "insufficient"}, frozenset())
-    latest = max(found, key=lambda im: (when(im[1]), -im[1].start)) if when else _latest(found)
-    i, m = source_of(found, latest)
+    i, m = source_of(found, _latest(found, when))
     status = "met" if m.value >= minimum else "not_met"
     return CriterionResult(status, {**columns(m), f"{name}_status": status}, frozenset([i]))
 
