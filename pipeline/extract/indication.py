@@ -15,7 +15,7 @@ _PAIN = re.compile(r"\b(pain\w*|LBP|radicul\w*|sciatica|neuropath\w*|sx|symptoms
 
 
 # an abbreviation followed by a lab value, or in a sentence about glucose, is a lab ("FBS: 88 mg/dl")
-_LAB_VALUE = re.compile(r"^\s*[:=]?\s*\d{2,3}(?:\.\d)?\s*(?:mg|mmol|$|[,;])", re.I)
+_LAB_VALUE = re.compile(r"^\s*[:=]?\s*\d{2,3}(?:\.\d)?\s*(?:mg|mmol|$|[,;)])", re.I)
 _GLUCOSE = re.compile(r"\b(?:mg/dl|mmol|glucose|blood\s+sugar|fasting|a1c|hba1c|sugars?)\b", re.I)
 _POLICY = re.compile(r"\b(?:polic(?:y|ies)|covers?|coverage|covered|criteria|indicated\s+for|indications?\s+(?:for|include)|"
                      r"approved\s+for|LCD|guidelines?)\b", re.I)

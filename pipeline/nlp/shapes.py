@@ -40,6 +40,10 @@ _FILLED = re.compile(r"_+\s*(\d[\d.]*)\s*_+")
 _LEADER = re.compile(r"\.{3,}|…+")  # dotted leaders ("ODI ....... 42 %") and ellipses: not sentence ends
 # an unchecked box's option is not what the form says: "☐ Not cleared", "[ ] SCS", "[ ] Yes"
 _UNCHECKED = re.compile(r"(?:☐|□|\[\s\])[ \t]*([^\[\]☐☒☑□■\n|]*?)(?=\s*(?:☐|☒|☑|□|■|\[[ xX✓✔*]?\]|\||\n|$))")
+# a form field left unanswered says nothing, its label included: "Prior spine surgery: ______", "Persistent pain: [ ] [ ]"
+# (the unchecked boxes' options are blanked first)
+_UNANSWERED = re.compile(r"(?:^|(?<=[ \t]{2})|(?<=\|))[ \t]*[A-Za-z][^:\n|_\[\]☐□☒☑■]{0,60}:[ \t]*"
+                         r"(?:(?:_{2,}|☐|□|\[\s\])[ \t]*)+(?=$|(?<=[ \t]{2})|\|)", re.M)
 _KEY_EQUALS = re.compile(r"(?<=[A-Za-z)])=(?=\s*[\d<>])")  # "ODI=38%" reads as "ODI 38%"
 _PAIR_SEPARATOR = re.compile(r";(?=[A-Za-z][A-Za-z_ ]{0,30}=)")  # "min=45;ODI=38" reads as "min=45 ODI=38": two words
 _KEY_UNDERSCORE = re.compile(r"(?<=[A-Za-z])_(?=[A-Za-z][A-Za-z_]*\s*=)")  # "ODI_INDEX=0.42" reads as "ODI INDEX 0.42"
@@ -228,6 +232,8 @@ def read_shapes(text: str, patterns_dir: str | None = None) -> str:
         s = _LEADER.sub(lambda m: " " * len(m.group(0)), s)
     if "[" in s or "☐" in s or "□" in s:
         s = _UNCHECKED.sub(lambda m: m.group(0)[:m.start(1) - m.start()] + " " * len(m.group(1)), s)
+    if "__" in s or "[" in s or "☐" in s or "□" in s:
+        s = _UNANSWERED.sub(lambda m: " " * len(m.group(0)), s)
     low = s.lower()
     found = list(_SPOKEN.finditer(s)) if " period" in low or " comma" in low or "new paragraph" in low else []
     if len(found) >= 3 or (found and _DICTATED.search(s)):

@@ -552,6 +552,19 @@ def test_psych_outcomes_declined_awaited_and_given(text, outcome):
     assert {x.label for x in ms if x.label in ("cleared", "not_cleared", "conditional", "pending")} == outcome
 
 
+@pytest.mark.parametrize("text, criterion", [
+    ("Husband has failed back surgery syndrome and an implanted SCS.", "indication"),
+    ("Her mother (also our patient) was cleared by psych for SCS last year.", "psych"),
+])
+def test_a_relatives_diagnosis_or_evaluation_is_about_the_family(nlp, text, criterion):
+    ms = [m for m in mentions_of(nlp, text, criterion) if m.label in ("syndrome", "cleared")]
+    assert ms and all(m.family for m in ms)
+
+
+def test_a_fasting_blood_sugar_read_through_ocr_is_not_the_syndrome():
+    assert not [m for m in _read("PMH: DM2 (FBS l20), HTN. N0 prior surgeries.") if m.label == "syndrome"]
+
+
 def test_a_policy_naming_fbss_is_not_the_patients_diagnosis(nlp):
     assert not [m for m in mentions_of(nlp, "Pioneer reviewer called: policy covers SCS for FBSS/CRPS; asks for "
                                             "surgical history.", "indication") if m.label == "syndrome"]

@@ -24,6 +24,9 @@ from pipeline.nlp.shapes import ocr_damaged, read_shapes
      "He completed formal PT at Riverbend Physical Therapy, 2x/week 01/06/2025-02/27/2025 (core stabilization)."),
     ("ODI raw score   | 8    | /50   | 09/16/2024", "ODI raw score   | 8      /50   | 09/16/2024"),
     ("BMI | 29.4 | kg/m2 |", "BMI | 29.4 | kg/m2 |"),
+    ("Prior spine surgery: ________   Date: ____\nPersistent pain after surgery:  [ ] Yes  [ ] No",
+     " " * 42 + "\n" + " " * 47),
+    ("Psych cleared: [X] Yes [ ] No   Relief: ____", "Psych cleared: [X] Yes [ ]" + " " * 18),
 ])
 def test_shapes_read_as_a_reader_would(text, read):
     assert read_shapes(text) == read
