@@ -11,17 +11,17 @@ from pipeline.records import Finding, Target
 from pipeline.extract.registry import normalizer
 
 _SPINE = re.compile(r"\b([LTCS]\d|lumbar|spin\w*|back|lami\w*|interbody|posterolateral|instrumented|disc\w*)\b", re.I)
-_PAIN = re.compile(r"\b(pain\w*|LBP|radicul\w*|sciatica|neuropath\w*|sx|symptoms?|claudication|aches?|burning)\b", re.I)
+_PAIN = re.compile(r"\b(pain\w*|hurts?|hurting|LBP|radicul\w*|sciatica|neuropath\w*|sx|symptoms?|claudication|aches?|burning)\b", re.I)
 
 
 # an abbreviation followed by a lab value, or in a sentence about glucose, is a lab ("FBS: 88 mg/dl")
-_LAB_VALUE = re.compile(r"^\s*[:=]?\s*\d{2,3}(?:\.\d)?\s*(?:mg|mmol|$|[,;)])", re.I)
+_LAB_VALUE = re.compile(r"^\s*[:=(]?\s*\d{2,3}(?:\.\d)?(?![\d%/.])", re.I)
 _GLUCOSE = re.compile(r"\b(?:mg/dl|mmol|glucose|blood\s+sugar|fasting|a1c|hba1c|sugars?)\b", re.I)
 _POLICY = re.compile(r"\b(?:polic(?:y|ies)|covers?|coverage|covered|criteria|indicated\s+for|indications?\s+(?:for|include)|"
                      r"approved\s+for|LCD|guidelines?)\b", re.I)
 # persisting pain written in the next sentence ("L3-L5 laminectomy in 03/2024. Ever since, the back pain ... persisted")
 _PERSISTING = re.compile(r"\b(?:persist\w*|ongoing|continu\w*|ever\s+since|since\s+(?:then|the\s+surgery|surgery)|never\s+"
-                         r"(?:improved|resolved|went\s+away|got\s+better)|still|recurr\w*|returned(?!\s+to\b)|remain\w*|worse)\b", re.I)
+                         r"(?:improved|resolved|went\s+away|got\s+better)|(?:did\s+not|didn'?t|does\s+not|failed\s+to)\s+(?:relieve|help|improve|resolve|fix)|still|recurr\w*|returned(?!\s+to\b)|remain\w*|worse)\b", re.I)
 # pain after the surgery, not the pain it was done for ("underwent a fusion for back pain")
 _AFTER_SURGERY = re.compile(r"\b(?:s/p|status\s+post|post[- ]?(?:op\w*|surgical|laminectomy|fusion)|after|since|following|"
                             r"history\s+of|h/o|hx\s+of|prior|previous|failed|chronic|residual)\b", re.I)

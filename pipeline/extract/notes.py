@@ -211,7 +211,7 @@ def _dedupe(mentions: list[Mention]) -> list[Mention]:
     valued_sentences = {(c, s) for c, s, _ in valued}
     seen, out = set(), []
     for m in mentions:
-        key = (m.criterion, m.label, m.value, m.date, m.date_end, m.sentence)
+        key = (m.criterion, m.label, m.value, m.date, m.date_end, m.sentence, m.negated, m.hypothetical, m.family)
         if key in seen:
             continue
         if m.label == "mention" and (m.criterion, m.sentence) in valued_sentences:

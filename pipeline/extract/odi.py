@@ -19,13 +19,15 @@ from pipeline.extract.values import words_to_digits
 from pipeline.nlp.quantities import Quantity, quantities
 from pipeline.records import Finding, Note, Target
 
-_BLANK = re.compile(r"_{2,}|\[\s*\]|\*{2,}|(?<![\w-])--(?![\w-])")
+_BLANK = re.compile(r"_{2,}|\[\s*\]|\*{2,}|(?<![\w-])--(?![\w-])(?!\s*(?:(?:raw\s+|total\s+)?score[ds]?|total|result)\b)")
 _CLAUSE_END = re.compile(r";|\.(?:\s|$)|\n")
 # comparators that make the number a bound someone set, not the patient's score
 _BOUND = re.compile(r"(?:[<>]\s*=?|[≤≥]|\b(?:at least|greater than|less than|below|above|over|under|exceed\w*|"
                     r"goal|target|cut-?off|threshold|criteri\w*|requir\w*)\b)[^\d]{0,12}$", re.I)
-_CHANGE = re.compile(r"\b(improv\w*|decreas\w*|increas\w*|dropped|drop|chang\w*|reduc\w*|worsen\w*|by|mcid|"
+_CHANGE = re.compile(r"\b(improv\w*|decreas\w*|increas\w*|dropped|drop|chang\w*|reduc\w*|worsen\w*|by(?=\W{0,3}$)|mcid|"
                      r"difference|delta)\b", re.I)
+# a clause that gives the keyword's value by a label goes on the keyword's ("ODI v2.1a administered; score 38%")
+_VALUE_CLAUSE = re.compile(r";\s*(?:(?:raw|total|final)\s+)?(?:score[ds]?|total|result)\b", re.I)
 _CURRENT = re.compile(r"^\W{0,3}(?:today|now|currently|current|at this visit|this visit|at (?:the )?end of (?:the )?"
                       r"trial|at discharge|most recent|latest)\b", re.I)
 _LATER = re.compile(r"(?:->|-->|→|=>|\bto\b|\bnow\b|\|)\W{0,3}$", re.I)
@@ -74,6 +76,9 @@ def normalize_odi(t: Target) -> list[Finding]:
     tail_start = t.end - t.sent_start
     raw_tail = t.sentence[tail_start:tail_start + 160]
     raw_clause = _CLAUSE_END.search(raw_tail)
+    if raw_clause and _VALUE_CLAUSE.match(raw_tail, raw_clause.start()) and \
+            all(q.noise for q in quantities(raw_tail[:raw_clause.start()])):
+        raw_clause = _CLAUSE_END.search(raw_tail, raw_clause.end())
     raw_tail = raw_tail[:raw_clause.start()] if raw_clause else raw_tail
     tail = words_to_digits(raw_tail)
     found = quantities(tail)

@@ -85,16 +85,23 @@ def normalize_trial_relief(t: Target) -> list[Finding]:
         n = n._replace(start=a0, end=a1)
     start, end = t.sent_start + n.start, t.sent_start + n.end
     label = _attribution(t, start, end)
-    if label == "relief" and (_NOT_SCS_TRIAL.search(s) or "other_stimulator_trial" in t.note_classes) \
-            and not _SCS.search(s):
+    part = _part(s, min(n.start, a0), max(n.end, a1))
+    if label == "relief" and (_NOT_SCS_TRIAL.search(part) or "other_stimulator_trial" in t.note_classes) \
+            and not _SCS.search(part):
         label = "other_treatment"  # a dorsal root ganglion or peripheral nerve stimulator trial is not an SCS trial
     clause = _clause(s, min(n.start, a0), max(n.end, a1))
     if _FUNCTION_GAIN.search(s[max(0, min(n.start, a0) - 40):min(n.start, a0)]) or \
             (_MEDICATION.search(clause) and not _PAIN_NAMED.search(clause)):
         label = "function_gain"  # "walking improved ~50%", "opioid use down 50%": not pain relief
-    if label == "relief" and _EARLIER.search(s) and not _REPEAT.search(s):
+    if label == "relief" and _EARLIER.search(part) and not _REPEAT.search(part):
         label = "earlier_trial"  # a first or failed trial, superseded when a later trial's relief is written
     return [Finding(label, n.value, "%", start=min(start, t.start), end=max(end, t.end))]
+
+
+def _part(s: str, a: int, b: int) -> str:
+    """The part of the sentence around s[a:b] between semicolons ("first trial failed with 20% relief; repeat trial
+    gave 65%": each trial has its own part)."""
+    return s[s.rfind(";", 0, a) + 1:(s.find(";", b) + 1 or len(s) + 1) - 1]
 
 
 def _clause(s: str, a: int, b: int) -> str:

@@ -38,16 +38,22 @@ class Number(NamedTuple):
 PERCENT = re.compile(
     r"(?P<cmp>(?:>\s*=?|≥|greater\s+than|more\s+than|over|at\s+least|in\s+excess\s+of|better\s+than)\s*)?"
     r"(?:(?:approximately|approx\.?|about|around|roughly|nearly|almost|estimated|an\s+estimated|~|≈)\s*)*"
-    r"(?P<lo>\d{1,3}(?:\.\d+)?)\s*(?:%|percent)?\s*(?:-|–|to)\s*(?P<hi>\d{1,3}(?:\.\d+)?)\s*(?:%|percent)"
+    r"(?:between\s+)?(?P<lo>\d{1,3}(?:\.\d+)?)\s*(?:%|percent)?\s*(?P<sep>-|–|to|and|or|,)\s*(?P<hi>\d{1,3}(?:\.\d+)?)\s*(?:%|percent)"
     r"|(?P<cmp2>(?:>\s*=?|≥|greater\s+than|more\s+than|over|at\s+least|in\s+excess\s+of|better\s+than)\s*)?"
     r"(?:(?:approximately|approx\.?|about|around|roughly|nearly|almost|estimated|an\s+estimated|~|≈)\s*)*"
     r"(?P<one>\d{1,3}(?:\.\d+)?)\s*(?:%|percent|per\s+cent)", re.I)
 
 
 def percents(text: str) -> list[Number]:
-    """Percent expressions; a range gives its lower bound, "greater than N%" gives N."""
+    """Percent expressions; a range gives its lower bound ("between 40 and 60 percent", "30, 40 percent"),
+    "greater than N%" gives N."""
     out = []
     for m in PERCENT.finditer(text):
+        if m.group("sep") in ("and", "or", ",") and not 10 <= float(m.group("lo")) < float(m.group("hi")) <= \
+                float(m.group("lo")) + 30:
+            m = PERCENT.match(text, m.start("hi"))  # "pain 8, 60% relief": two numbers, not a range ("30, 40 percent")
+            if m is None:
+                continue
         v = float(m.group("lo") if m.group("lo") else m.group("one"))
         if 0 <= v <= 100:
             out.append(Number(v, m.start(), m.end()))
@@ -89,7 +95,7 @@ _BEFORE_CUE = re.compile(r"(?:\bbaseline|\bpre-?\s?trial|\bbefore(?:\s+the)?(?:\
                          r"\bfrom|\bpre-?(?:implant|procedure|op)|\binitially|\busual(?:ly)?|\baveraging|\bwas)"
                          + _FILLER + r"\W{0,8}$", re.I)
 _BEFORE_AFTER = re.compile(r"^[^.;\d]{0,30}?\b(?:pre-?\s?trial|before\s+(?:the\s+)?(?:scs\s+)?trial|at\s+baseline|baseline|"
-                           r"prior\s+to\s+(?:the\s+)?trial)\b", re.I)
+                           r"prior\s+to\s+(?:the\s+)?trial|before(?=\s*[,;)]|\s+(?:and|vs\.?|versus)\b))", re.I)
 _AFTER_CUE = re.compile(r"(?:->|-->|→|=>|\bto|\bdown\s+to|\bnow|\bduring(?:\s+the\s+trial)?|\btrial\s+(?:avg|average|mean)|"
                         r"\bwith\s+the\s+(?:trial|stimulator)|\bwhile|\bcurrently|\bon\s+the\s+trial)"
                         + _FILLER + r"\W{0,12}$", re.I)
@@ -116,10 +122,20 @@ def _last(pattern: re.Pattern, text: str):
     return found
 
 
+# a drop in points from a named start: "pain reduced by 6 points from a baseline of 8" (6 of 8 = 75 %)
+_POINTS_FROM = re.compile(r"\b(?:reduc\w*|decreas\w*|dropp?\w*|down|improv\w*|fell|fallen|lower\w*|better)\s+(?:\w+\s+){0,2}?"
+                          r"by\s+(?P<drop>\d{1,2}(?:\.\d)?)\s*(?:points?|pts?)\s+from\s+(?:(?:a|an|her|his|their|the)\s+)?"
+                          r"(?:(?:baseline|pre-?\s?trial|starting|initial)\s+(?:score\s+|level\s+)?(?:of\s+)?)?"
+                          r"(?P<start>\d{1,2}(?:\.\d)?)(?:\s*/\s*10)?(?![\d%])", re.I)
+
+
 def pain_change(text: str) -> list[Number]:
     """Relief from a before and an after pain score written apart, in any order and with words between:
     "from 7/10 before the trial to 2/10", "baseline 8, trial average 3", "4/10 now (8/10 pre-trial)",
     "down to a 2 or 3 from an 8" (an after range counts its worse score). Both roles must be named."""
+    m = _POINTS_FROM.search(text)
+    if m and 0 < float(m.group("drop")) <= float(m.group("start")) <= 10:
+        return [Number(round(float(m.group("drop")) / float(m.group("start")) * 100, 1), m.start("drop"), m.end("start"))]
     noise = [(q.start, q.end) for q in quantities(text) if q.noise]  # a date, a 7-day trial, a dose
     before, after = [], []
     named_to = 0  # where the last role named after its score ends: those words are not the next score's cue

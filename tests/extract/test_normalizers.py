@@ -26,6 +26,9 @@ mentions = mentions_of
     ("Outcome measures today:  ODI: 40%   |  PEG: 7  |  STarT Back: high risk", 40),
     ("Measures: ODI 38  |  PEG 6  |  PHQ-9 7", 38),
     ("| ODI | 54% | 40% |", 40),
+    ("Oswestry completed by phone with RN Kim, score 48%.", 48),
+    ("ODI v2.1a administered in clinic; score 38%.", 38),
+    ("Oswestry questionnaire reviewed w/ pt -- score 44%.", 44),
 ])
 def test_odi_values(nlp, text, value):
     scores = counted(mentions(nlp, text, "odi"), "score")
@@ -44,6 +47,8 @@ def test_odi_values(nlp, text, value):
     "Payer requires documented ODI >= 21% prior to permanent SCS.",
     "ODI >= 21% required prior to permanent implant per payer.",
     "Family history: mother with ODI 40% after her fusion.",
+    "ODI: --   PEG: 7",
+    "ODI 4?% (smudged on the scan)",
 ])
 def test_odi_never_counts(nlp, text):
     assert counted(mentions(nlp, text, "odi"), "score") == []
@@ -77,6 +82,12 @@ TRIAL_NOTE = "SCS Trial Follow-up"
     ("VAS 80 mm -> 30 mm during trial.", 62.5),
     ("PT REPORTS 60-75% REDUCTION IN PAIN DURING TRIAL, MOSTLY R LEG.", 60),
     ("Pt feels about sixty percent better overall with the trial.", 60),
+    ("NRS 8/10 before, 2/10 during the trial.", 75),
+    ("Pain came down by 6 points from a baseline of 8 on the trial.", 75),
+    ("Relief with the stimulator was between 50 and 70 percent.", 50),
+    ("The trial did not take all the pain away but did reduce it by 60%.", 60),
+    ("Unlike her injections, which gave no relief, the trial cut her pain by 70%.", 70),
+    ("The first trial gave only 20% relief; the repeat trial gave 65% relief.", 65),
 ])
 def test_trial_relief_values(nlp, text, value):
     ms = counted(mentions(nlp, text, "trial", note_type=TRIAL_NOTE), "relief")
@@ -91,6 +102,7 @@ def test_trial_relief_values(nlp, text, value):
     "Hydrocodone (pt says it gives about 30% relief for a few hours).",
     "By comparison, his ESI last year gave only ~30% relief for 2 weeks.",
     "The patient had percutaneous InterStim trial in the office with over 70% improvement in her urgency.",
+    "Peripheral nerve stimulator trial gave 60% relief; SCS was never trialed.",
     "A trial of gabapentin gave about 40% relief.",
 ])
 def test_trial_relief_distractors(nlp, text):
@@ -106,6 +118,8 @@ def test_trial_relief_distractors(nlp, text):
     "Equivocal SCS trial, below the usual 50% target.",
     "Paresthesia coverage ~90% of the painful area.",
     "Walking tolerance 10 min -> 45 min.",
+    "Trial relief: ?5% (illegible)",
+    "Expected relief with the trial was 60%.",
 ])
 def test_trial_relief_words_thresholds_coverage(nlp, text):
     ms = mentions(nlp, text, "trial", note_type=TRIAL_NOTE)
@@ -249,6 +263,10 @@ def test_psych_outcome_dated_to_the_evaluation_it_cites(nlp):
     "Dx: M96.1",
     "s/p L4-5 laminectomy and fusion (TLIF, 2022) with persistent low back and bilateral leg pain.",
     "Persistent bilateral radicular leg pain after L4-S1 TLIF.",
+    "Failed back syndrome after two lumbar operations.",
+    "Leg pain never went away after the laminectomy.",
+    "The lumbar fusion did not relieve her back pain.",
+    "My back still hurts after the lumbar surgery.",
 ])
 def test_indication_found(nlp, text):
     ms = mentions(nlp, text, "indication")
@@ -262,6 +280,8 @@ def test_indication_found(nlp, text):
     "PSH: CABG x3 2018, R TKA 2020.",
     "Yesterday she underwent an anterior cervical discectomy and fusion at C5-C6 for neck pain.",
     "He denied any previous history of back pain or back surgeries.",
+    "FBS 102 on 06/10; LBP, no surgery.",
+    "Failed back surgery syndrome considered and excluded; no prior spine surgery.",
 ])
 def test_indication_absent(nlp, text):
     ms = mentions(nlp, text, "indication")
