@@ -16,6 +16,7 @@ _PAIN = re.compile(r"\b(pain\w*|hurts?|hurting|LBP|radicul\w*|sciatica|neuropath
 
 # an abbreviation followed by a lab value, or in a sentence about glucose, is a lab ("FBS: 88 mg/dl")
 _LAB_VALUE = re.compile(r"^\s*[:=(]?\s*\d{2,3}(?:\.\d)?(?![\d%/.])", re.I)
+_FBS_VALUE = re.compile(r"\bFBS\s*[:=(]?\s*\d{2,3}(?![\d%/.])", re.I)  # "FBS 102 ...; repeat FBS in 3 months"
 _GLUCOSE = re.compile(r"\b(?:mg/dl|mmol|glucose|blood\s+sugar|fasting|a1c|hba1c|sugars?)\b", re.I)
 _POLICY = re.compile(r"\b(?:polic(?:y|ies)|covers?|coverage|covered|criteria|indicated\s+for|indications?\s+(?:for|include)|"
                      r"approved\s+for|LCD|guidelines?)\b", re.I)
@@ -36,7 +37,8 @@ _LUMBAR = re.compile(r"\b([LS]\d|T1[0-2]|lumbar|lumbosacral|low(?:er)?\s+back|ba
 @normalizer("INDICATION", criterion="indication")
 def normalize_indication(t: Target) -> list[Finding]:
     if t.metadata.get("kind") == "syndrome":
-        if _LAB_VALUE.match(t.sentence[t.end - t.sent_start:]) or _GLUCOSE.search(t.sentence):
+        if _LAB_VALUE.match(t.sentence[t.end - t.sent_start:]) or _GLUCOSE.search(t.sentence) or \
+                (t.text.upper() == "FBS" and _FBS_VALUE.search(t.sentence)):
             return []  # "FBS: 88 mg/dl" is a fasting blood sugar
         if _POLICY.search(t.sentence):
             return []  # "policy covers SCS for FBSS/CRPS": what a payer covers, not the patient's diagnosis

@@ -15,7 +15,7 @@ import re
 
 from pipeline.extract.registry import normalizer, note_extractor
 from pipeline.io.dates import find_dates
-from pipeline.extract.values import words_to_digits
+from pipeline.extract.values import table_cells, words_to_digits
 from pipeline.nlp.quantities import Quantity, quantities
 from pipeline.records import Finding, Note, Target
 
@@ -27,12 +27,22 @@ _BOUND = re.compile(r"(?:[<>]\s*=?|[≤≥]|\b(?:at least|greater than|less than
 _CHANGE = re.compile(r"\b(improv\w*|decreas\w*|increas\w*|dropped|drop|chang\w*|reduc\w*|worsen\w*|by(?=\W{0,3}$)|mcid|"
                      r"difference|delta)\b", re.I)
 # a clause that gives the keyword's value by a label goes on the keyword's ("ODI v2.1a administered; score 38%")
+# a clause that repeats the measure, after the first ("Baseline ODI 56%; repeated at end of trial: 28%")
+_REPEATED_CLAUSE = re.compile(r";\s*(?:(?:it\s+)?(?:was\s+)?(?:repeated|re-?scored|re-?assessed|re-?administered|re-?checked|"
+                              r"repeat)|now|today|currently|at\s+(?:the\s+)?end\s+of|post-?trial|at\s+follow-?up)\b", re.I)
+# a value marked as the earlier one: "64% at baseline (01/2024) and 52% on 06/02/2025"
+_EARLIER_MARK = re.compile(r"^\W{0,3}(?:at\s+|on\s+)?(?:baseline|intake|initial(?:ly)?|the\s+first\s+visit|previously|"
+                           r"pre-?\s?trial|before\s+(?:the\s+)?trial)\b", re.I)
+_SCALE = re.compile(r"\b(?:max(?:imum)?|possible)\b", re.I)
+_RAW = re.compile(r"\braw\b", re.I)
+_TOTAL = re.compile(r"\btotal\b", re.I)
+_MAX_50 = re.compile(r"\b(?:max(?:imum)?|possible)\W{0,3}50\b", re.I)  # "ODI TOTAL: 19" over "ODI MAX: 50" is raw
 _VALUE_CLAUSE = re.compile(r";\s*(?:(?:raw|total|final)\s+)?(?:score[ds]?|total|result)\b", re.I)
 _CURRENT = re.compile(r"^\W{0,3}(?:today|now|currently|current|at this visit|this visit|at (?:the )?end of (?:the )?"
                       r"trial|at discharge|most recent|latest)\b", re.I)
 _LATER = re.compile(r"(?:->|-->|→|=>|\bto\b|\bnow\b|\|)\W{0,3}$", re.I)
 _COMPARED = re.compile(r"\b(?:compared|relative|versus|vs\.?|up\s+from|down\s+from|from)\s*(?:to|with)?\W{0,3}$", re.I)
-_BEFORE_KEYWORD = re.compile(r"^\W{0,2}\s*(?:on|in|for)\s+(?:the|her|his|their|a|an)?\s*(?:modified\s+|revised\s+)?$",
+_BEFORE_KEYWORD = re.compile(r"^\W{0,2}\s*(?:disability\s+)?(?:on|in|for|by|per|according\s+to)\s+(?:the|her|his|their|a|an)?\s*(?:modified\s+|revised\s+)?$",
                              re.I)
 ACCEPTED = ("percent", "raw50", "per100", "decimal", "number")
 _OTHER_INDEX = re.compile(r"\b(?:neck|pain|headache|upper\s+extremity|arm)\s*$", re.I)
@@ -79,6 +89,8 @@ def normalize_odi(t: Target) -> list[Finding]:
     if raw_clause and _VALUE_CLAUSE.match(raw_tail, raw_clause.start()) and \
             all(q.noise for q in quantities(raw_tail[:raw_clause.start()])):
         raw_clause = _CLAUSE_END.search(raw_tail, raw_clause.end())
+    elif raw_clause and _REPEATED_CLAUSE.match(raw_tail, raw_clause.start()):
+        raw_clause = _CLAUSE_END.search(raw_tail, raw_clause.end())
     raw_tail = raw_tail[:raw_clause.start()] if raw_clause else raw_tail
     tail = words_to_digits(raw_tail)
     found = quantities(tail)
@@ -96,8 +108,12 @@ def normalize_odi(t: Target) -> list[Finding]:
         return [_before(t) or Finding("mention")]
     if first.kind == "threshold" or _BOUND.search(gap):
         return [Finding("threshold", first.value, "%", end=t.end + first.end)]
-    if _CHANGE.search(gap):
-        return [Finding("mention")]
+    if _CHANGE.search(gap) or _SCALE.search(gap):
+        return [Finding("mention")]  # a change, or the scale's own maximum ("ODI_MAX: 50")
+    if first.kind == "number" and first.value is not None and first.value <= 50 and \
+            (_RAW.search(gap) or (_TOTAL.search(gap) and _MAX_50.search(t.following))):
+        first = first._replace(kind="raw50", value=first.value * 2)  # "ODI total raw: 21" is out of 50
+        values = [first if q.start == first.start else q for q in values]
     if first.kind == "points":  # "19 points (38%)": the percent beside it; bare points are not a percent
         nxt = values[1] if len(values) > 1 and values[1].kind == "percent" and values[1].start - first.end < 4 \
             else None
@@ -107,6 +123,7 @@ def normalize_odi(t: Target) -> list[Finding]:
     if first.kind not in ACCEPTED or _score(first) is None:
         return [Finding("mention")]
     chosen = first
+    dated = [d for d in find_dates(tail, t.note_date) if d.precision in ("day", "month")]
     for q in values[1:]:
         between = _gap(tail, chosen.end, q.start, found)
         if "|" in between and _LABEL.search(between):
@@ -116,15 +133,30 @@ def normalize_odi(t: Target) -> list[Finding]:
         column = "|" in between or (re.search(r"\s{3,}", between) and not re.search(r"[A-Za-z]", between))
         if _COMPARED.search(tail[chosen.end:q.start]):
             continue  # "eighteen percent, compared to forty six back in June": the earlier one, for comparison
-        if column or _CURRENT.match(tail[q.end:]) or _LATER.search(tail[chosen.end:q.start]):
-            chosen = q  # a table's later column (pipes or aligned columns), or the current value
+        d0, d1 = _written_on(dated, chosen), _written_on(dated, q)
+        if d0 and d1:
+            if d1 > d0:
+                chosen = q  # each value with its own date: the newer ("04/02/2025 40%, 06/12/2025 32%")
+            continue
+        if column or _CURRENT.match(tail[q.end:]) or _LATER.search(tail[chosen.end:q.start]) or \
+                _EARLIER_MARK.match(tail[chosen.end:]) or _REPEATED_CLAUSE.search(tail, chosen.end, q.start):
+            chosen = q  # a table's later column (pipes or aligned columns), the current value, or after an earlier one
     end = t.end + (chosen.end if tail == raw_tail else len(raw_tail.rstrip()))
     return [Finding("score", _score(chosen), "%", date=_taken_on(t.sentence[tail_start:], chosen.end, t.note_date)
                     if tail == raw_tail else None, end=end)]
 
 
-# the date a score was taken, written in its field: "ODI score: 46 %   Date: 04/08/24", "ODI 44% (taken 3/11/2024)"
-_TAKEN = re.compile(r"[\s%_)]*[,;(]?\s*(?:date[d]?|taken|measured|completed|obtained|on|from)\b\s*[:\-]?[\s_]*", re.I)
+def _written_on(dated: list, q: Quantity):
+    """The date written beside a value ("04/02/2025 40%", "52% on 06/02/2025"), if one is within a few words."""
+    near = [(q.start - d.end, d.date) for d in dated if 0 <= q.start - d.end <= 3] + \
+           [(d.start - q.end, d.date) for d in dated if 0 <= d.start - q.end <= 16]
+    return min(near)[1] if near else None
+
+
+# the date a score was taken, written in its field ("ODI score: 46 %   Date: 04/08/24", "ODI 44% (taken 3/11/2024)"),
+# or the visit a form cites for it ("ODI: 48% (Pain Medicine 01/22/2024)")
+_TAKEN = re.compile(r"[\s%_)]*[,;(]?\s*(?:date[d]?|taken|measured|completed|obtained|on|from)\b\s*[:\-]?[\s_]*|"
+                    r"[\s%]*\(\s*(?:[A-Za-z][A-Za-z .&/-]{0,40}\s)?(?=\d{1,2}/\d{1,2}/\d{2,4}\s*\))", re.I)
 
 
 def _taken_on(tail: str, at: int, note_date):
@@ -156,6 +188,46 @@ _OTHER_HEADING = re.compile(r"^\W*(?:phq|gad|peg|ndi|neck|promis|foto|lefs|pain\
 BLOCK_LINES = 30
 
 
+_COLUMN_LABEL = re.compile(r"(?:modified\s+|revised\s+)?(?:odi|oswestry)(?:\s*(?:%|\(%\)|score|index|total))?", re.I)
+
+
+def _odi_column(line: str) -> tuple[int, int] | None:
+    """The ODI's column in a table's header line of several labels ("Date    ODI    VAS"): its index among the
+    cells, and where its label starts."""
+    cells = table_cells(line)
+    if len(cells) < 2 or any(ch.isdigit() for _, c in cells for ch in c if not _COLUMN_LABEL.fullmatch(c)):
+        return None
+    hits = [(i, at) for i, (at, c) in enumerate(cells) if _COLUMN_LABEL.fullmatch(c)]
+    return hits[0] if len(hits) == 1 else None
+
+
+def _column_rows(lines: list[str], k: int, column: tuple[int, int], note: Note) -> list:
+    """The dated rows under a header line, each with the score in the ODI's column: the cell of its index in a
+    pipe table, the cell that starts nearest to the label in aligned columns."""
+    index, position = column
+    piped = "|" in lines[k]
+    rows = []
+    for j in range(k + 1, min(k + BLOCK_LINES, len(lines))):
+        row = lines[j]
+        if not row.strip():
+            if rows:
+                break
+            continue
+        if set(row.strip()) <= set("|-=+: "):
+            continue  # a rule under the header
+        dated = _ROW_DATE.search(row)
+        cells = table_cells(row)
+        if not dated or len(cells) < 2 or (piped and len(cells) <= index):
+            break
+        at, cell = cells[index] if piped else min(cells, key=lambda c: abs(c[0] - position))
+        scores = [q for q in quantities(cell) if not q.noise and q.kind in ("percent", "raw50", "per100", "number")]
+        if len(scores) == 1:
+            day = find_dates(dated.group(0), note.note_date)
+            rows.append((day[0].date if day else note.note_date, j, scores[0]._replace(start=at + scores[0].start,
+                                                                                    end=at + scores[0].end)))
+    return rows
+
+
 @note_extractor("odi")
 def odi_tables(note: Note, note_classes: frozenset) -> list[tuple[Finding, str, int, int]]:
     """The value under an ODI heading: a table's newest row, or a flowsheet's or questionnaire's labelled value,
@@ -169,6 +241,12 @@ def odi_tables(note: Note, note_classes: frozenset) -> list[tuple[Finding, str, 
         at += len(line) + 1
     found = []
     for k, line in enumerate(lines):
+        column = _odi_column(line)
+        if column is not None:
+            rows = _column_rows(lines, k, column, note)
+            if rows:
+                found.append(max(rows, key=lambda r: r[0]))
+            continue
         if not _HEADING.match(line) or line.strip().endswith((".", "?")):
             continue
         rows, block_date, labelled = [], None, None

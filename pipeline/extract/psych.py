@@ -32,6 +32,8 @@ _AWAITED = re.compile(r"\b(?:until|till|pending|awaiting|await|waiting\s+(?:for|
                       r"(?:health\s+|medicine\s+)?)?$", re.I)
 _WAITS_FOR = re.compile(r"\b(?:until|till|pending|awaiting)\s+(?:\w+\s+){0,2}(?:clearance|evaluation|eval)\b", re.I)
 _ASKED_FOR = re.compile(r"\b(?:referral|appt|appointment)\b", re.I)
+_NOT_ON_FILE = re.compile(r"^[^.;]{0,30}?\b(?:not|never)\s+(?:yet\s+)?(?:been\s+)?(?:obtained|received|on\s+file|documented|"
+                         r"available|in\s+(?:the\s+)?chart|returned|submitted)\b", re.I)
 _DECLINED = re.compile(r"\b(?:declin\w*|refus\w*|cancel\w*|does\s+not\s+want|did\s+not\s+want)\b", re.I)
 
 
@@ -59,6 +61,8 @@ def normalize_psych_eval(t: Target) -> list[Finding]:
 def normalize_psych_outcome(t: Target) -> list[Finding]:
     if not (t.has("PSYCH_CUE") or "psych_eval" in t.note_classes) or "scs_context" not in t.note_classes:
         return []
+    if _NOT_ON_FILE.match(t.sentence[t.end - t.sent_start:]):
+        return []  # "clearance: not obtained": none is on file, which is not an evaluator withholding it
     negated = t.has("NEGATED_EXISTENCE") or bool(_UNABLE.search(t.sentence[:t.end - t.sent_start]))
     if t.metadata.get("only_negated") and not negated:
         return []  # a bare "candidate" is an outcome only as "not a candidate"

@@ -13,8 +13,8 @@ import re
 
 from pipeline.records import Finding, Note, Target
 from pipeline.extract.registry import normalizer, note_extractor
-from pipeline.extract.values import (Number, gap_ok, pain_change, percents, score_pairs, words_to_digits,
-                                     words_to_digits_around)
+from pipeline.extract.values import (Number, gap_ok, pain_change, percents, score_pairs, table_cells,
+                                     words_to_digits, words_to_digits_around)
 from pipeline.nlp.quantities import quantities
 
 NEAR = 30  # characters between the relief word and its number
@@ -125,21 +125,9 @@ _AFTER_LABEL = re.compile(r"\b(?:(?:during\s+(?:the\s+)?)?trial(?:\s*\(?\s*(?:av
                           re.I)
 _PAIN_LABEL = re.compile(r"\b(?:pain|nrs|vas|nprs)\b", re.I)
 _CELL_NUMBER = re.compile(r"(?<![\d.])(\d{1,2}(?:\.\d+)?)(?:\s*/\s*10)?(?![\d.%])")
-_ROW_SPLIT = re.compile(r"\s*\|\s*|\s{2,}|\t")
 # "Baseline avg (3 days): 7.5", "Trial average (days 1-6) .... 2.5/10": a label, then its one number
 _DIARY_LINE = re.compile(r"^\s*(?P<label>[A-Za-z][^:\d]{0,40}(?:\([^)]{0,20}\))?[^:\d]{0,10})[:\s]\s*"
                          r"(?P<n>\d{1,2}(?:\.\d+)?)(?:\s*/\s*10)?\s*$")
-
-
-def _columns(line: str) -> list[tuple[int, str]]:
-    """A table line's cells with where they start (pipes, tabs or runs of spaces divide them)."""
-    cells, at = [], 0
-    for part in _ROW_SPLIT.split(line):
-        i = line.find(part, at) if part else at
-        if part.strip():
-            cells.append((i, part.strip()))
-        at = i + len(part)
-    return cells
 
 
 _TABLE_CUE = re.compile(r"baseline|pre-?\s?trial|before\s+(?:the\s+)?trial", re.I)  # what every reader below needs
@@ -269,7 +257,7 @@ def trial_tables(note: Note, note_classes: frozenset) -> list[tuple[Finding, str
                                         start=starts[i], end=end), note.text[starts[i]:end], starts[i], end))
                 break
     for i, line in enumerate(lines):
-        cells = _columns(line)
+        cells = table_cells(line)
         before = [c for c in cells if _BEFORE_LABEL.search(c[1]) and not _CELL_NUMBER.search(_DATE_CELL_RE.sub("", c[1]))]
         after = [c for c in cells if _AFTER_LABEL.search(c[1]) and not _BEFORE_LABEL.search(c[1])]
         if not (before and after and before[0][0] < after[0][0]):

@@ -169,3 +169,17 @@ def pain_change(text: str) -> list[Number]:
         return []
     start, end = min(mb.start(), ma.start()), max(mb.end(), ma.end())
     return [Number(max(round((b - a) / b * 100, 1), 0.0), start, end)]
+
+
+_CELL_SPLIT = re.compile(r"\s*\|\s*|\s{2,}|\t")
+
+
+def table_cells(line: str) -> list[tuple[int, str]]:
+    """A table line's cells with where they start (pipes, tabs or runs of spaces divide them)."""
+    cells, at = [], 0
+    for part in _CELL_SPLIT.split(line):
+        i = line.find(part, at) if part else at
+        if part.strip():
+            cells.append((i, part.strip()))
+        at = i + len(part)
+    return cells

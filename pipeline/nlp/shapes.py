@@ -25,6 +25,9 @@ from pipeline.resources import default_patterns_dir
 _WRAP_MIN = 45
 _ENDS_OPEN = re.compile(r"[A-Za-z0-9,;)%'\"/-]$")
 _STARTS_CONTINUED = re.compile(r"^\s{0,3}[a-z(]")
+# a name wrapped over two lines in prose ("attends the VA Pain\nPsychology group for ...", "referred to the\nPain Clinic")
+_STARTS_NAME = re.compile(r"^\s{0,3}[A-Z][a-z]+\s+[a-z]")
+_ENDS_NAME = re.compile(r"\b[a-z]{2,}\s+(?:[A-Z][A-Za-z]*\s+)*[A-Z][a-z]+$")
 # a line that starts with a number goes on from the line before only after a word that needs one
 # ("... came down to a\n3/10"); else it is a row of a log or a list
 _STARTS_NUMBER = re.compile(r"^\s{0,3}[~≈]?\d")
@@ -46,7 +49,8 @@ _UNANSWERED = re.compile(r"(?:^|(?<=[ \t]{2})|(?<=\|))[ \t]*[A-Za-z][^:\n|_\[\]�
                          r"(?:(?:_{2,}|☐|□|\[\s\])[ \t]*)+(?=$|(?<=[ \t]{2})|\|)", re.M)
 _KEY_EQUALS = re.compile(r"(?<=[A-Za-z)])=(?=\s*[\d<>])")  # "ODI=38%" reads as "ODI 38%"
 _PAIR_SEPARATOR = re.compile(r";(?=[A-Za-z][A-Za-z_ ]{0,30}=)")  # "min=45;ODI=38" reads as "min=45 ODI=38": two words
-_KEY_UNDERSCORE = re.compile(r"(?<=[A-Za-z])_(?=[A-Za-z][A-Za-z_]*\s*=)")  # "ODI_INDEX=0.42" reads as "ODI INDEX 0.42"
+# "ODI_INDEX=0.42" reads as "ODI INDEX 0.42", "PT_FIRST_DOS: 2025-02-04" as "PT FIRST DOS: 2025-02-04"
+_KEY_UNDERSCORE = re.compile(r"(?<=[A-Za-z])_(?=[A-Za-z][A-Za-z_]*\s*[=:])")
 # a table cell that holds only the unit of the number in the cell before: "| 8 | /50 |" reads as "| 8   /50 |"
 _UNIT_CELL = re.compile(r"(?<=\d)([ \t]*)\|(?=[ \t]*(?:/[ \t]*(?:50|100|10)|%)[ \t]*(?:\||$))", re.M)
 # speech recognition's spoken punctuation, left in a dictated note: "... today period PHQ 9 is 8 comma she ...";
@@ -131,8 +135,13 @@ def _edit_keeping_lines(text: str, edits: list[tuple[int, int, str]]) -> str:
     return "".join(out)
 
 
+# a line that holds a score is the note's, whatever furniture it also holds ("ODI (scanned, page 2 of 7): 30%")
+_HOLDS_A_SCORE = re.compile(r"\d\s*%|(?<![Pp]age )(?<![Pp]age)(?<![Pp]g )\b\d{1,2}\s*/\s*(?:10|50|100)\b(?!\s*/)")
+
+
 def _blank_furniture(text: str, lines: list[str], rules: ShapeRules) -> list[bool]:
-    """Blank each furniture line; only the lines the patterns together touch are tried one by one."""
+    """Blank each furniture line (not one that holds a score); only the lines the patterns together touch are
+    tried one by one."""
     blank = [False] * len(lines)
     if rules.any_furniture is None:
         return blank
@@ -149,20 +158,21 @@ def _blank_furniture(text: str, lines: list[str], rules: ShapeRules) -> list[boo
                 continue
             tried.add(i)
             line = lines[i]
-            if line.strip() and any(p.search(line) for p in rules.furniture):
+            if line.strip() and any(p.search(line) for p in rules.furniture) and not _HOLDS_A_SCORE.search(line):
                 lines[i] = " " * len(line)
                 blank[i] = True
     return blank
 
 
-_MAY_RUN_ON = re.compile(r"\n(?=[ \t]{0,3}[a-z(\d~≈])")  # a line break before a line that may go on a sentence
+_MAY_RUN_ON = re.compile(r"\n(?=[ \t]{0,3}(?:[a-z(\d~≈]|[A-Z][a-z]+[ \t]+[a-z]))")  # a line break before a line that may go on a sentence
 
 
 def _runs_on(a: str, b: str, cut: bool) -> bool:
     """Whether line `a`'s sentence goes on in line `b`: a long line that goes on, or any open line a fax header
     or footer cut off (`cut`)."""
     starts_on = _STARTS_CONTINUED.match(b) or (_STARTS_NUMBER.match(b) and (_NEEDS_MORE.search(a) or _NUMBER_GOES_ON.match(b)
-                                                                            or _STARTS_RANGE.match(b)))
+                                                                            or _STARTS_RANGE.match(b))) or \
+        (_STARTS_NAME.match(b) and (_NEEDS_MORE.search(a) or _ENDS_NAME.search(a)))
     return bool((len(a) >= _WRAP_MIN or cut) and _ENDS_OPEN.search(a) and starts_on and not _LIST_OR_FIELD.match(b)
                 and "|" not in a)
 
@@ -239,11 +249,11 @@ def read_shapes(text: str, patterns_dir: str | None = None) -> str:
     if len(found) >= 3 or (found and _DICTATED.search(s)):
         s = _edit_keeping_lines(s, [_spoken(s, m, k + 1 < len(found) and found[k + 1].start() == m.end())
                                     for k, m in enumerate(found)])
+    if "_" in s:
+        s = _KEY_UNDERSCORE.sub(" ", s)
     if "=" in s:
         if ";" in s:
             s = _PAIR_SEPARATOR.sub(" ", s)
-        if "_" in s:
-            s = _KEY_UNDERSCORE.sub(" ", s)
         s = _KEY_EQUALS.sub(" ", s)
     if "|" in s:
         s = _UNIT_CELL.sub(lambda m: m.group(1) + " ", s)
