@@ -112,8 +112,9 @@ def normalize_odi(t: Target) -> list[Finding]:
         return [Finding("mention")]  # a change, or the scale's own maximum ("ODI_MAX: 50")
     if first.kind == "number" and first.value is not None and first.value <= 50 and \
             (_RAW.search(gap) or (_TOTAL.search(gap) and _MAX_50.search(t.following))):
-        first = first._replace(kind="raw50", value=first.value * 2)  # "ODI total raw: 21" is out of 50
-        values = [first if q.start == first.start else q for q in values]
+        values = [q._replace(kind="raw50", value=q.value * 2) if q.kind == "number" and q.value is not None
+                  and q.value <= 50 else q for q in values]  # "ODI total raw: 21", "| Oswestry raw score | 17 | 10 |"
+        first = values[0]
     if first.kind == "points":  # "19 points (38%)": the percent beside it; bare points are not a percent
         nxt = values[1] if len(values) > 1 and values[1].kind == "percent" and values[1].start - first.end < 4 \
             else None
@@ -125,8 +126,8 @@ def normalize_odi(t: Target) -> list[Finding]:
     chosen = first
     dated = [d for d in find_dates(tail, t.note_date) if d.precision in ("day", "month")]
     for q in values[1:]:
-        between = _gap(tail, chosen.end, q.start, found)
-        if "|" in between and _LABEL.search(between):
+        between = tail[chosen.end:q.start]  # as written: a measure's name may be typed noise ("PHQ-9: 4")
+        if "|" in between and _LABEL.search(re.sub(r"\([^)]*\)", "", between)):
             break  # the next cell is another measure's ("ODI: 40%  |  PEG: 7")
         if q.kind not in ACCEPTED or _score(q) is None:
             continue
@@ -185,6 +186,7 @@ _VALUE_LINE = re.compile(r"^\W*(?:(?:last\s+filed\s+|current\s+|filed\s+)?value|
 # another measure's heading ends the ODI's block: "PHQ-9", "Neck Disability Index", "PROMIS-29 ..."
 _OTHER_HEADING = re.compile(r"^\W*(?:phq|gad|peg|ndi|neck|promis|foto|lefs|pain\s+disability|bmi|vitals?|nrs|vas)\b",
                             re.I)
+_LABELLED = re.compile(r"^\W*[A-Za-z][^:\d\n]{1,40}:")
 BLOCK_LINES = 30
 
 
@@ -247,8 +249,8 @@ def odi_tables(note: Note, note_classes: frozenset) -> list[tuple[Finding, str, 
             if rows:
                 found.append(max(rows, key=lambda r: r[0]))
             continue
-        if not _HEADING.match(line) or line.strip().endswith((".", "?")):
-            continue
+        if not _HEADING.match(line) or line.strip().endswith((".", "?")) or "__" in line:
+            continue  # a sentence, or a blank fill-in field ("Oswestry (ODI): ____ %"), heads no block
         rows, block_date, labelled = [], None, None
         for j in range(k + 1, min(k + BLOCK_LINES, len(lines))):
             row = lines[j]
@@ -256,8 +258,9 @@ def odi_tables(note: Note, note_classes: frozenset) -> list[tuple[Finding, str, 
                 if rows:
                     break  # a table ends at its first blank line
                 continue
-            if _HEADING.match(row) or _OTHER_HEADING.match(row):
-                break
+            if _HEADING.match(row) or _OTHER_HEADING.match(row) or \
+                    (_LABELLED.match(row) and not _VALUE_LINE.match(row)):
+                break  # another measure's heading, or a line of a form that names its own field ("Trial relief: 58%")
             dated = _ROW_DATE.search(row)
             scores = [q for q in quantities(row) if not q.noise and q.kind in ("percent", "raw50", "per100")]
             if dated and scores:

@@ -100,7 +100,7 @@ _AFTER_CUE = re.compile(r"(?:->|-->|→|=>|\bto|\bdown\s+to|\bnow|\bduring(?:\s+
                         r"\bwith\s+the\s+(?:trial|stimulator)|\bwhile|\bcurrently|\bon\s+the\s+trial)"
                         + _FILLER + r"\W{0,12}$", re.I)
 _AFTER_AFTER = re.compile(r"^\W{0,3}(?:(?:on\s+)?(?:average\s+)?(?:during(?: the)?(?: scs)? trial|with the (?:trial|stimulator)|"
-                          r"on the trial|while the leads|during (?:it|stim\w*)|with stim\w*|on stim\w*|"
+                          r"on the trial|while the leads|during (?:it|stim\w*)|during(?=\s*[.;,)]|\s*$)|with stim\w*|on stim\w*|"
                           r"by (?:the end of )?(?:day|night) \d{1,2}(?: of (?:the )?(?:trial|stim\w*))?)|now)\b", re.I)
 _SCORE = re.compile(r"\b(?P<a>\d{1,2}(?:\.\d)?)(?:\s*(?:or|-|to)\s*(?P<b>\d{1,2}(?:\.\d)?))?"
                     r"(?:\s*(?:/\s*10|out\s+of\s+10|of\s+10)\b)?(?![\d/%]|\.\d)", re.I)
@@ -113,6 +113,13 @@ _AFTER_IN_CLAUSE = re.compile(r"->|-->|→|=>|\bdown\s+to|\bto\b|\bnow\b|\bdurin
                               r"\bend\s+of\s+(?:the\s+)?(?:trial|week)|"
                               r"\b(?:over|in|through(?:out)?)\s+the\s+(?:\d+-day\s+)?trial|"
                               r"\bwith\s+the\s+(?:trial|stimulator)|\bwhile\b|\bcurrently|\bon\s+the\s+trial", re.I)
+
+
+# "3/10 from a baseline of 8/10": the baseline named after the score is the next score's
+_COMPARED_FROM = re.compile(r"^\W{0,3}(?:from|compared\s+(?:to|with)|vs\.?|versus|down\s+from)\b", re.I)
+# a score the pain went back to once the trial ended
+_RETURNED = re.compile(r"\b(?:back\s+(?:up\s+)?to|returned\s+to|since\s+(?:the\s+)?(?:lead|trial)|after\s+(?:the\s+)?(?:leads?|trial)\s+"
+                       r"(?:were\s+|was\s+)?(?:removed|pulled|ended|explanted))\b[^.;]{0,40}$", re.I)
 
 
 def _last(pattern: re.Pattern, text: str):
@@ -137,6 +144,9 @@ def pain_change(text: str) -> list[Number]:
     if m and 0 < float(m.group("drop")) <= float(m.group("start")) <= 10:
         return [Number(round(float(m.group("drop")) / float(m.group("start")) * 100, 1), m.start("drop"), m.end("start"))]
     noise = [(q.start, q.end) for q in quantities(text) if q.noise]  # a date, a 7-day trial, a dose
+    masked = text  # the cues before a score are read with the noise's digits blanked ("(diary, days 2-7): 3/10")
+    for a, b in noise:
+        masked = masked[:a] + re.sub(r"\d", " ", masked[a:b]) + masked[b:]
     before, after = [], []
     named_to = 0  # where the last role named after its score ends: those words are not the next score's cue
     for m in _SCORE.finditer(text):
@@ -146,11 +156,13 @@ def pain_change(text: str) -> list[Number]:
         worse = max(a, float(m.group("b"))) if m.group("b") else a
         if not 0 <= worse <= 10:
             continue
-        head, tail = text[max(0, m.start() - 90, named_to):m.start()], text[m.end():m.end() + 30]
+        head, tail = masked[max(0, m.start() - 90, named_to):m.start()], text[m.end():m.end() + 30]
         head = re.split(r"[;.]\s|\d(?![\d/])", head)[-1]  # the cues of this score's own clause, after any other number
         tail = re.split(r"[;.](?:\s|$)", tail)[0]  # and before the next sentence
         # a role named right after the score wins; else the cue nearest before it
-        named_before = _BEFORE_AFTER.match(tail)
+        if _RETURNED.search(head):
+            continue  # "since lead removal the pain is back to 8/10": after the trial, neither before nor during
+        named_before = None if _COMPARED_FROM.match(tail) else _BEFORE_AFTER.match(tail)
         named = named_before or _AFTER_AFTER.match(tail)
         if named:
             named_to = m.end() + named.end()
