@@ -45,6 +45,8 @@ def normalize_indication(t: Target) -> list[Finding]:
         return [Finding("syndrome")]
     if t.metadata.get("needs_spine_context") and not _SPINE.search(t.sentence):
         return []
+    if _POLICY.search(t.sentence):
+        return [Finding("surgery")]  # "indications include ... persistent pain following lumbar surgery": a policy's
     if _CERVICAL.search(t.sentence) and not _LUMBAR.search(t.sentence):
         return [Finding("surgery")]  # neck surgery with neck pain: not failed back surgery syndrome
     if _RESOLVED.search(t.sentence) and not _PERSISTING.search(t.sentence):

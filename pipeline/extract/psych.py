@@ -34,6 +34,12 @@ _WAITS_FOR = re.compile(r"\b(?:until|till|pending|awaiting)\s+(?:\w+\s+){0,2}(?:
 _ASKED_FOR = re.compile(r"\b(?:referral|appt|appointment)\b", re.I)
 _NOT_ON_FILE = re.compile(r"^[^.;]{0,30}?\b(?:not|never)\s+(?:yet\s+)?(?:been\s+)?(?:obtained|received|on\s+file|documented|"
                          r"available|in\s+(?:the\s+)?chart|returned|submitted)\b", re.I)
+_ABSENT = re.compile(r"\b(?:without|absent|lack(?:ing)?(?:\s+of)?|missing)\s+(?:a\s+|any\s+)?(?:formal\s+)?(?:psych\w*\s+|"
+                     r"behaviou?ral\s+(?:health\s+)?)?$", re.I)
+# what a psychological opinion is for when it is not SCS: an impairment rating, another procedure
+_OTHER_PURPOSE = re.compile(r"\b(?:WPI|whole[- ]person|impairment\s+rating|P&S|permanent\s+(?:and|&)\s+stationary|apportion\w*|"
+                            r"bariatric|gastric|sleeve|transplant\w*|intrathecal|pump|deep\s+brain|DBS|return\s+to\s+work)\b", re.I)
+_NAMES_SCS = re.compile(r"\b(?:SCS|spinal\s+cord|stimulat\w*|neurostim\w*|neuromodulation|implant\w*)\b", re.I)
 _DECLINED = re.compile(r"\b(?:declin\w*|refus\w*|cancel\w*|does\s+not\s+want|did\s+not\s+want)\b", re.I)
 
 
@@ -61,8 +67,10 @@ def normalize_psych_eval(t: Target) -> list[Finding]:
 def normalize_psych_outcome(t: Target) -> list[Finding]:
     if not (t.has("PSYCH_CUE") or "psych_eval" in t.note_classes) or "scs_context" not in t.note_classes:
         return []
-    if _NOT_ON_FILE.match(t.sentence[t.end - t.sent_start:]):
-        return []  # "clearance: not obtained": none is on file, which is not an evaluator withholding it
+    if _NOT_ON_FILE.match(t.sentence[t.end - t.sent_start:]) or _ABSENT.search(t.sentence[:t.start - t.sent_start]):
+        return []  # "clearance: not obtained", "a trial without psych clearance": none on file, none withheld
+    if _OTHER_PURPOSE.search(t.sentence) and not _NAMES_SCS.search(t.sentence):
+        return []  # "Psychiatric WPI deferred until P&S", "cleared for bariatric surgery": not an evaluation for SCS
     negated = t.has("NEGATED_EXISTENCE") or bool(_UNABLE.search(t.sentence[:t.end - t.sent_start]))
     if t.metadata.get("only_negated") and not negated:
         return []  # a bare "candidate" is an outcome only as "not a candidate"

@@ -27,6 +27,7 @@ _ENDS_OPEN = re.compile(r"[A-Za-z0-9,;)%'\"/-]$")
 _STARTS_CONTINUED = re.compile(r"^\s{0,3}[a-z(]")
 # a name wrapped over two lines in prose ("attends the VA Pain\nPsychology group for ...", "referred to the\nPain Clinic")
 _STARTS_NAME = re.compile(r"^\s{0,3}[A-Z][a-z]+\s+[a-z]")
+_STARTS_CAPITAL = re.compile(r"^\s{0,3}[A-Z][a-z]+\b")  # after "in", "the", "of": "Physical Therapy in\nReno, 12 visits"
 _ENDS_NAME = re.compile(r"\b[a-z]{2,}\s+(?:[A-Z][A-Za-z]*\s+)*[A-Z][a-z]+$")
 # a line that starts with a number goes on from the line before only after a word that needs one
 # ("... came down to a\n3/10"); else it is a row of a log or a list
@@ -164,7 +165,7 @@ def _blank_furniture(text: str, lines: list[str], rules: ShapeRules) -> list[boo
     return blank
 
 
-_MAY_RUN_ON = re.compile(r"\n(?=[ \t]{0,3}(?:[a-z(\d~≈]|[A-Z][a-z]+[ \t]+[a-z]))")  # a line break before a line that may go on a sentence
+_MAY_RUN_ON = re.compile(r"\n(?=[ \t]{0,3}(?:[a-z(\d~≈]|[A-Z][a-z]+\b))")  # a line break before a line that may go on a sentence
 
 
 def _runs_on(a: str, b: str, cut: bool) -> bool:
@@ -172,7 +173,7 @@ def _runs_on(a: str, b: str, cut: bool) -> bool:
     or footer cut off (`cut`)."""
     starts_on = _STARTS_CONTINUED.match(b) or (_STARTS_NUMBER.match(b) and (_NEEDS_MORE.search(a) or _NUMBER_GOES_ON.match(b)
                                                                             or _STARTS_RANGE.match(b))) or \
-        (_STARTS_NAME.match(b) and (_NEEDS_MORE.search(a) or _ENDS_NAME.search(a)))
+        (_STARTS_CAPITAL.match(b) and _NEEDS_MORE.search(a)) or (_STARTS_NAME.match(b) and _ENDS_NAME.search(a))
     return bool((len(a) >= _WRAP_MIN or cut) and _ENDS_OPEN.search(a) and starts_on and not _LIST_OR_FIELD.match(b)
                 and "|" not in a)
 
