@@ -182,7 +182,8 @@ def mentions_from_docs(read: list, note: Note, classes: frozenset, shaped: Note 
                 out.append(_mention(note, criterion, f, "", sentence, s, s, e, (), classes))
     copied = _copied_forward(shaped.text) if out else []
     if copied:  # text copied forward from an earlier note restates it, as a letter does
-        out = [m._replace(note_classes=m.note_classes | {"restatement"}) if any(a <= m.start < b for a, b in copied)
+        out = [m._replace(note_classes=m.note_classes | {"restatement", "copied_forward"})
+               if any(a <= m.start < b for a, b in copied)
                else m for m in out]
     return _dedupe(out)
 

@@ -116,7 +116,7 @@ def service_dates(text: str, note_date) -> list:
     found = find_dates(text, note_date)
     lines = text.split("\n")
     rows = _log_rows(lines)
-    at, listed = 0, []
+    at, listed, lists, in_list = 0, [], [], False
     for k, line in enumerate(lines):
         if k in rows:
             listed.append((at, at + len(line)))
@@ -124,9 +124,12 @@ def service_dates(text: str, note_date) -> list:
         if days:  # "Feb: 01 06 08 13(cx) 15": an attendance calendar's days, each a visit but the cancelled
             found += days
             listed.append((at, at + len(line)))
-        if _VISIT_LIST.search(line):  # a visit list's dates may carry no year
+        # a visit list's dates may carry no year, also on the lines it is wrapped over ("..., 12/19,\n12/26/2024, 01/02")
+        in_list = bool(_VISIT_LIST.search(line)) or (in_list and lines[k - 1].rstrip().endswith(","))
+        if in_list:
             found += [d._replace(start=at + d.start, end=at + d.end) for d in find_dates(line, note_date, yearless=True)
                       if not any(f.start <= at + d.start < f.end for f in found)]
+            lists.append((at, at + len(line)))
         at += len(line) + 1
     out = []
     for d in sorted(found):
@@ -141,9 +144,11 @@ def service_dates(text: str, note_date) -> list:
         # the words before it in its clause: "Rescheduled initial evaluation for 10/09/2023", "no-show for the eval (...)"
         clause = text[max(line_start, d.start - 60):d.start]
         clause = clause[max(clause.rfind(";"), clause.rfind(". ")) + 1:]
-        row = any(a <= d.start < b for a, b in listed)
+        in_list = any(a <= d.start < b for a, b in lists)
+        row = in_list or any(a <= d.start < b for a, b in listed)
+        # a log's row says for its one date what it was; a list's line of many dates says it beside each
         if _NOT_SERVICE.search(before[-18:]) or _NOT_SERVICE.search(after) or _NOT_SERVICE.search(clause) or \
-                (row and _NOT_SERVICE.search(text[line_start:line_end])):
+                (row and not in_list and _NOT_SERVICE.search(text[line_start:line_end])):
             continue
         if _VISIT_LIST.search(text[line_start:line_end]) or _SERVICE.search(before) or \
                 _SERVICE.search(after.lstrip(" \t.|:-")[:15]) or row:

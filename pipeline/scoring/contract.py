@@ -28,6 +28,18 @@ def sources_first(found: Indexed) -> Indexed:
     return [(i, m) for i, m in found if "restatement" not in m.note_classes] or found
 
 
+def _new_outcomes(found: Indexed, kept: Indexed) -> Indexed:
+    """An evaluator's own letter that gives a new outcome, later than every outcome of the visit notes ("I
+    re-evaluated him on 01/16/2024 ... he is cleared" after an old "not a candidate"): no source restated."""
+    if not kept or len(kept) == len(found):
+        return []
+    last = max(m.note_date for _, m in kept)
+    labels = {m.label for _, m in kept if m.note_date == last}
+    return [(i, m) for i, m in found if "restatement" in m.note_classes and "psych_eval" in m.note_classes
+            and "copied_forward" not in m.note_classes and m.note_date > last and m.label not in labels
+            and m.label in ("cleared", "not_cleared")]
+
+
 @scorer("indication", Facts(
     "indication", "Indication", counts=("syndrome", "surgery_with_pain"), excluded_by=NOT_AFFIRMED,
     requirement=lambda p: "FBSS / post-laminectomy syndrome, or spine surgery with persistent pain, documented"))
@@ -162,8 +174,11 @@ def _reported(m: Mention, outcomes: Indexed) -> dt.date:
 def score_psych(ms: Indexed, review_date: dt.date, p: dict, name: str) -> CriterionResult:
     usable = [(i, m) for i, m in ms if not m.family and m.note_date <= review_date]
     # an outcome in a policy's list is a requirement; a letter or form that restates one gives way to the evaluation
-    outcomes = sources_first([(i, m) for i, m in usable if m.label in ("cleared", "not_cleared", "conditional")
-                              and not m.hypothetical])
+    # (a conditional clearance speaks of what must still happen: "must complete six sessions" does not make it hypothetical)
+    found = [(i, m) for i, m in usable if m.label in ("cleared", "not_cleared", "conditional")
+             and (not m.hypothetical or m.label == "conditional")]
+    outcomes = sources_first(found)
+    outcomes = outcomes + _new_outcomes(found, outcomes)
     if outcomes:
         # the most recent evaluation; its own note wins over a later note that points back to it, and a note
         # that reports the same outcome as the evaluation before it ("psych did not clear him") reports that one

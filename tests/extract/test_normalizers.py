@@ -29,6 +29,13 @@ mentions = mentions_of
     ("Oswestry completed by phone with RN Kim, score 48%.", 48),
     ("ODI v2.1a administered in clinic; score 38%.", 38),
     ("Oswestry questionnaire reviewed w/ pt -- score 44%.", 44),
+    ("Reports 48% disability by Oswestry questionnaire.", 48),
+    ("ODI 64% at baseline (01/2024) and 52% on 06/02/2025.", 52),
+    ("ODI 04/02/2025 40%, 06/12/2025 32% (lower after trial).", 32),
+    ("Baseline ODI 56%; repeated at end of the trial: 28%.", 28),
+    ("ODI (scanned 06/01/2025, page 2 of 7, doc #20250601-14): 30%", 30),
+    ("| Oswestry raw score (/50) | 17 (PT eval 02/06/2024) | 10 |", 20),
+    ("Oswestry questionnaire: raw 31 of 50          PHQ-9: 9         STOP-BANG: 5", 62),
 ])
 def test_odi_values(nlp, text, value):
     scores = counted(mentions(nlp, text, "odi"), "score")
@@ -49,6 +56,7 @@ def test_odi_values(nlp, text, value):
     "Family history: mother with ODI 40% after her fusion.",
     "ODI: --   PEG: 7",
     "ODI 4?% (smudged on the scan)",
+    "No ODI is documented; the Oswestry field of the RFA is blank and the PR-2 of 12/10/2024 says next visit.",
 ])
 def test_odi_never_counts(nlp, text):
     assert counted(mentions(nlp, text, "odi"), "score") == []
@@ -88,6 +96,8 @@ TRIAL_NOTE = "SCS Trial Follow-up"
     ("The trial did not take all the pain away but did reduce it by 60%.", 60),
     ("Unlike her injections, which gave no relief, the trial cut her pain by 70%.", 70),
     ("The first trial gave only 20% relief; the repeat trial gave 65% relief.", 65),
+    ("Average pain during the trial was 3/10 from a baseline of 8/10.", 62.5),
+    ("Pain 8/10 before, 2/10 during. Pain back to 7/10 since the leads came out.", 75),
 ])
 def test_trial_relief_values(nlp, text, value):
     ms = counted(mentions(nlp, text, "trial", note_type=TRIAL_NOTE), "relief")
@@ -608,3 +618,23 @@ def test_an_attendance_calendar_gives_each_day_attended():
     ms = _read(text, note_type="PT Discharge Summary", date="2024-03-28")
     assert sorted({str(m.date) for m in counted(ms, "pt_visit")}) == [
         "2024-01-08", "2024-01-11", "2024-01-16", "2024-02-01", "2024-02-08", "2024-03-05", "2024-03-28"]
+
+
+@pytest.mark.parametrize("text, value", [
+    ("Date        ODI    VAS\n02/03/2025  60%    8\n06/05/2025  54%    7", 54),
+    ("| Date | NRS | ODI |\n|---|---|---|\n| 01/06/2025 | 7 | 46% |\n| 04/14/2025 | 5 | 38 |", 38),
+    ("ODI_TOTAL: 19\nODI_MAX: 50\nODI_PCT: 38", 38),
+])
+def test_odi_in_a_tables_column_and_in_key_lines(text, value):
+    assert {m.value for m in _read(text) if m.label == "score"} == {value}
+
+
+def test_a_diary_span_of_days_is_not_a_pain_score():
+    from pipeline.extract.values import pain_change
+    text = "Baseline average pain (NRS, week before trial): 8/10\nAverage pain during trial (diary, days 2-7): 3/10"
+    assert [n.value for n in pain_change(text.replace("\n", " "))] == [62.5]
+
+
+def test_a_relative_named_before_a_report_is_only_the_reporter():
+    ms = _read("Her husband reports she had 70% relief with the SCS trial.", note_type="SCS Trial Follow-up")
+    assert [m.value for m in counted(ms, "relief")] == [70]

@@ -27,6 +27,12 @@ from pipeline.nlp.shapes import ocr_damaged, read_shapes
     ("Prior spine surgery: ________   Date: ____\nPersistent pain after surgery:  [ ] Yes  [ ] No",
      " " * 42 + "\n" + " " * 47),
     ("Psych cleared: [X] Yes [ ] No   Relief: ____", "Psych cleared: [X] Yes [ ]" + " " * 18),
+    ("PT_FIRST_DOS: 2025-02-04", "PT FIRST DOS: 2025-02-04"),
+    ("His wife attends the weekly group at the VA Pain\nPsychology clinic for her own pain, he notes.",
+     "His wife attends the weekly group at the VA Pain Psychology clinic for her own pain, he notes."),
+    ("a licensed physical therapist at Sierra Peaks Physical Therapy in\nReno, 12 visits over 7 weeks",
+     "a licensed physical therapist at Sierra Peaks Physical Therapy in Reno, 12 visits over 7 weeks"),
+    ("x\nODI (scanned 06/01/2025, page 2 of 7): 30%\ny", "x\nODI (scanned 06/01/2025, page 2 of 7): 30%\ny"),
 ])
 def test_shapes_read_as_a_reader_would(text, read):
     assert read_shapes(text) == read

@@ -1,0 +1,66 @@
+"""Short charts read end to end (shapes, nlp, note readers) and scored: the choices a reviewer makes between notes."""
+import pandas as pd
+import pytest
+
+from pipeline.engines.memory import review
+
+REVIEW_DATE = "2025-06-30"
+
+
+def chart(*notes):
+    """A one-patient chart from (date, note type, text) triples, reviewed on REVIEW_DATE."""
+    rows = [{"patient_id": "P", "note_id": f"P-N{k}", "note_date": d, "note_type": t, "text": x}
+            for k, (d, t, x) in enumerate(notes, 1)]
+    table = review(pd.DataFrame(rows), cases=pd.DataFrame({"patient_id": ["P"], "review_date": [REVIEW_DATE]}))
+    return table.review.set_index("patient_id").loc["P"]
+
+
+def test_an_evaluators_own_letter_with_a_new_outcome_counts_over_an_old_evaluation():
+    row = chart(("2022-03-15", "Pre-SCS Psychological Evaluation",
+                 "PRE-SCS PSYCHOLOGICAL EVALUATION\nDSM-5: alcohol use disorder, active.\n"
+                 "Summary and Recommendations: not a candidate at this time."),
+                ("2025-01-23", "Psychology Letter",
+                 "Dear Dr. Wexford,\nI re-evaluated Mr. N on 01/16/2025; abstinent since 2022.\n"
+                 "I find no psychological contraindication. He is cleared to proceed with a spinal cord stimulator "
+                 "trial and permanent implantation."))
+    assert row["psych_clearance"] == "cleared" and row["psych_note_id"] == "P-N2"
+
+
+def test_a_clearance_that_must_wait_for_six_sessions_is_pending():
+    row = chart(("2025-05-12", "Psychology", "Pre-SCS psychological evaluation.\n"
+                 "No psychiatric contraindication to permanent SCS was identified. Because of marked catastrophizing, "
+                 "my clearance is CONDITIONAL: he must complete the 6-session CBT group first."))
+    assert row["psych_clearance"] == "pending"
+
+
+@pytest.mark.parametrize("text", [
+    "Psychiatric WPI deferred until P&S.\nPlan: spinal cord stimulator trial.",
+    "Carrier authorizes a one-time SCS trial without psych clearance per stipulation.",
+])
+def test_a_rating_deferred_or_a_trial_without_clearance_is_no_psych_outcome(text):
+    assert chart(("2025-05-12", "PR-2 Progress Report", text))["psych_clearance"] == "none_found"
+
+
+def test_a_reviewers_record_summary_restates_and_never_wins_over_the_visit():
+    row = chart(("2025-01-14", "PR-2 Progress Report", "O: Oswestry 22 of 50 today. Plan: RFA for permanent SCS."),
+                ("2025-02-20", "QME Supplemental Report", "REVIEW OF RECORDS\n"
+                 "01/14/25 - PR-2, Dr. Villanueva: ODI 64%; RFA permanent SCS."),
+                ("2025-03-11", "Utilization Review Determination",
+                 "Rationale: ODI 46% -> 38%; trial relief documented."))
+    assert row["odi_score"] == 44.0 and row["odi_note_id"] == "P-N1"
+
+
+def test_a_visit_list_wrapped_over_the_new_year_counts_every_listed_visit():
+    row = chart(("2025-01-07", "PT Discharge Summary",
+                 "PT DISCHARGE\nVisits: 11/12, 11/14, 11/19, 11/21, 11/26, 12/03, 12/05, 12/10, 12/12, 12/17, 12/19,\n"
+                 "12/26/2024, 01/02, 01/07/2025 (14 visits in clinic). Missed 11/28 (holiday).\n"
+                 "Discharged 01/07/2025 - goals partially met."))
+    assert (str(row["pt_first_date"]), str(row["pt_last_date"]), row["pt_weeks"]) == ("2024-11-12", "2025-01-07", 8.0)
+
+
+def test_the_treating_doctors_own_visit_is_no_date_of_pt_and_a_stated_course_counts():
+    row = chart(("2024-11-12", "PR-2 Progress Report",
+                 "SUBJECTIVE: Since her last visit here on 09/10/2024 she completed a course of formal\n"
+                 "physical therapy with a licensed physical therapist at Sierra Peaks Physical Therapy in\n"
+                 "Reno, 12 visits over 7 weeks (records requested, not yet received)."))
+    assert row["pt_weeks"] == 7.0 and row["pt_status"] == "met" and not row["pt_first_date"]
