@@ -35,7 +35,8 @@ _SERVICE = re.compile(r"\b(?:eval\w*|initial|start\s+of\s+care|soc|first\s+visit
                       r"final\s+visit|last\s+visit|re-?eval\w*|attended|tx|treatment|sessions?|dos|in[- ](?:clinic|person)|"
                       r"date\s+of\s+service|97(?:16[1-4]|110|112|140|530|535|750))\b", re.I)
 _NOT_SERVICE = re.compile(r"\b(?:cancel\w*|no[- ]?shows?|missed|(?:re)?scheduled?|resched\w*|planned|plan\s+of\s+care|poc|"
-                          r"cert\w*|order\w*|referr\w*|auth\w*|video|tele\w*|virtual|expir\w*|goal\w*|due|next|"
+                          r"(?:re-?)?cert\w*|valid|SEOC|"
+                          r"(?:psych\w*|pm&r|pain|surg\w*|neuro\w*|ortho\w*|mri|imaging)\s+(?:eval\w*|consult\w*|visit|f/u|note)|order\w*|referr\w*|auth\w*|video|tele\w*|virtual|expir\w*|goal\w*|due|next|"
                           r"non-?attendance|not\s+seen|closed|holiday|did\s+not\s+(?:arrive|show|attend|come)|"
                           r"didn'?t\s+(?:show|come|attend)|no\s+call|printed|faxed|exported|generated|run\s+(?:on|date)|"
                           r"(?:visits?|seen)\s+here|(?:visits?|seen)\s+(?:in|at)\s+(?:our|this)\s+(?:office|clinic)|with\s+(?:me|us))\b",
@@ -139,7 +140,7 @@ def service_dates(text: str, note_date) -> list:
         line_end = text.find("\n", d.end)
         line_end = len(text) if line_end < 0 else line_end
         before, after = text[max(line_start, d.start - 30):d.start], text[d.end:min(line_end, d.end + 25)]
-        if not re.search(r"\w", after):  # the line ends here: its sentence goes on on the next
+        if not re.search(r"[\w.]", after):  # the line ends here, not its sentence: it goes on on the next
             after = text[d.end:d.end + 25]
         # the words before it in its clause: "Rescheduled initial evaluation for 10/09/2023", "no-show for the eval (...)"
         clause = text[max(line_start, d.start - 60):d.start]

@@ -44,9 +44,10 @@ _FILLED = re.compile(r"_+\s*(\d[\d.]*)\s*_+")
 _LEADER = re.compile(r"\.{3,}|…+")  # dotted leaders ("ODI ....... 42 %") and ellipses: not sentence ends
 # an unchecked box's option is not what the form says: "☐ Not cleared", "[ ] SCS", "[ ] Yes"
 _UNCHECKED = re.compile(r"(?:☐|□|\[\s\])[ \t]*([^\[\]☐☒☑□■\n|]*?)(?=\s*(?:☐|☒|☑|□|■|\[[ xX✓✔*]?\]|\||\n|$))")
-# a form field left unanswered says nothing, its label included: "Prior spine surgery: ______", "Persistent pain: [ ] [ ]"
+# a form field left unanswered says nothing, its label included: "Prior spine surgery: ______", "Persistent pain: [ ] [ ]",
+# "Psych clearance ......... ______" (its leader already blanked)
 # (the unchecked boxes' options are blanked first)
-_UNANSWERED = re.compile(r"(?:^|(?<=[ \t]{2})|(?<=\|))[ \t]*[A-Za-z][^:\n|_\[\]☐□☒☑■]{0,60}:[ \t]*"
+_UNANSWERED = re.compile(r"(?:^|(?<=[ \t]{2})|(?<=\|))[ \t]*[A-Za-z][^:\n|_\[\]☐□☒☑■]{0,60}?(?::|[ \t]{3,})[ \t]*"
                          r"(?:(?:_{2,}|☐|□|\[\s\])[ \t]*)+(?=$|(?<=[ \t]{2})|\|)", re.M)
 _KEY_EQUALS = re.compile(r"(?<=[A-Za-z)])=(?=\s*[\d<>])")  # "ODI=38%" reads as "ODI 38%"
 _PAIR_SEPARATOR = re.compile(r";(?=[A-Za-z][A-Za-z_ ]{0,30}=)")  # "min=45;ODI=38" reads as "min=45 ODI=38": two words
