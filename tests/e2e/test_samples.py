@@ -95,7 +95,8 @@ def test_run_counts_add_up(result):
 BLIND_FLOORS = {"fax-packets": (22, 98.0), "multi-ehr": (22, 97.5), "fax-packets-2": (22, 97.0), "multi-ehr-2": (22, 99.0),
                 "fax-packets-3": (20, 97.0), "multi-ehr-3": (20, 97.0), "fax-packets-4": (16, 97.0),
                 "multi-ehr-4": (16, 98.0), "fax-packets-5": (16, 95.0), "multi-ehr-5": (16, 98.0),
-                "scanned-packets-6": (16, 97.0), "dictation-6": (16, 98.0)}
+                "scanned-packets-6": (16, 97.0), "dictation-6": (16, 98.0), "workers-comp-7": (16, 98.0),
+                "va-cprs-7": (16, 98.5), "behavioral-health-7": (16, 97.0)}
 
 
 @pytest.mark.parametrize("name", sorted(BLIND_FLOORS))
