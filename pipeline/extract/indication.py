@@ -22,7 +22,8 @@ _POLICY = re.compile(r"\b(?:polic(?:y|ies)|covers?|coverage|covered|criteria|ind
                      r"approved\s+for|LCD|guidelines?)\b", re.I)
 # persisting pain written in the next sentence ("L3-L5 laminectomy in 03/2024. Ever since, the back pain ... persisted")
 _PERSISTING = re.compile(r"\b(?:persist\w*|ongoing|continu\w*|ever\s+since|since\s+(?:then|the\s+surgery|surgery)|never\s+"
-                         r"(?:improved|resolved|went\s+away|got\s+better)|(?:did\s+not|didn'?t|does\s+not|failed\s+to)\s+(?:relieve|help|improve|resolve|fix)|still|recurr\w*|returned(?!\s+to\b)|remain\w*|worse)\b", re.I)
+                         r"(?:improved|resolved|went\s+away|got\s+better)|(?:did\s+not|didn'?t|does\s+not|failed\s+to)\s+"
+                         r"(?:relieve|help|improve|resolve|fix)|still|recurr\w*|returned(?!\s+to\b)|remain\w*|worse)\b", re.I)
 # pain after the surgery, not the pain it was done for ("underwent a fusion for back pain")
 _AFTER_SURGERY = re.compile(r"\b(?:s/p|status\s+post|post[- ]?(?:op\w*|surgical|laminectomy|fusion)|after|since|following|"
                             r"history\s+of|h/o|hx\s+of|prior|previous|failed|chronic|residual)\b", re.I)
