@@ -31,7 +31,12 @@ _AWAITED = re.compile(r"\b(?:until|till|pending|awaiting|await|waiting\s+(?:for|
                       r"prior\s+to|before)\s+(?:(?:the|a|her|his|their|formal|final)\s+)?(?:psych\w*\s+|behaviou?ral\s+"
                       r"(?:health\s+|medicine\s+)?)?$", re.I)
 _WAITS_FOR = re.compile(r"\b(?:until|till|pending|awaiting)\s+(?:\w+\s+){0,2}(?:clearance|evaluation|eval)\b", re.I)
-_ASKED_FOR = re.compile(r"\b(?:referral|appt|appointment)\b", re.I)
+_ASKED_FOR = re.compile(r"\b(?:referral|appt|appointment|consult\s+(?:placed|ordered|sent|requested))\b", re.I)
+_ASKED_AFTER = re.compile(r"^\W{0,3}(?:\w+\s+){0,2}?(?:recommended|requested|ordered|needed|pending|placed|booked|sent|"
+                          r"scheduled|to\s+be\s+(?:scheduled|arranged|done)|will\s+be\s+(?:scheduled|arranged))\b", re.I)
+_CHECKLIST = re.compile(r"\b(?:checklist|criteria|criterion|item\s+#?\d+|policy)\b", re.I)
+_REQUIRED_BY = re.compile(r"^\W{0,3}(?:\w+\s+){0,2}?(?:required|mandated|needed)\s+by\s+(?:the\s+)?(?:payer|plan|insurer|"
+                          r"insurance|carrier|policy|program|guidelines?)\b", re.I)
 _NOT_ON_FILE = re.compile(r"^[^.;]{0,30}?\b(?:not|never)\s+(?:yet\s+)?(?:been\s+)?(?:obtained|received|on\s+file|documented|"
                          r"available|in\s+(?:the\s+)?chart|returned|submitted)\b", re.I)
 _ABSENT = re.compile(r"\b(?:without|absent|lack(?:ing)?(?:\s+of)?|missing)\s+(?:a\s+|any\s+)?(?:formal\s+)?(?:psych\w*\s+|"
@@ -40,15 +45,24 @@ _ABSENT = re.compile(r"\b(?:without|absent|lack(?:ing)?(?:\s+of)?|missing)\s+(?:
 _OTHER_PURPOSE = re.compile(r"\b(?:WPI|whole[- ]person|impairment\s+rating|P&S|permanent\s+(?:and|&)\s+stationary|apportion\w*|"
                             r"bariatric|gastric|sleeve|transplant\w*|intrathecal|pump|deep\s+brain|DBS|return\s+to\s+work)\b", re.I)
 _NAMES_SCS = re.compile(r"\b(?:SCS|spinal\s+cord|stimulat\w*|neurostim\w*|neuromodulation|implant\w*)\b", re.I)
+_RELATIVE_SUBJECT = re.compile(r"^\W*(?:(?:his|her|their|pt'?s|patient'?s)\s+)?(?:wife|husband|spouse|partner|mother|"
+                               r"father|son|daughter|sister|brother|mom|dad)\b", re.I)
+_PSYCH_WORD = re.compile(r"\b(?:psych\w*|behaviou?ral\s+(?:health|medicine))\b", re.I)
+_OTHER_CLEARER = re.compile(r"\b(?:cardi\w*|medical(?:ly)?|surg\w*|anesthe\w*|PCP|dental|pulmon\w*|hematolog\w*)\b", re.I)
 _DECLINED = re.compile(r"\b(?:declin\w*|refus\w*|cancel\w*|does\s+not\s+want|did\s+not\s+want)\b", re.I)
 
 
 def _evaluation_date(t: Target):
+    """The date of the evaluation an outcome belongs to: the note's, for an evaluation note; else the date
+    written nearest before the outcome in its sentence ("Cleared in 01/2025, but on re-evaluation 05/2025 ... does
+    not recommend SCS"), else the first after it."""
     if "psych_eval" in t.note_classes:
         return t.note_date  # the evaluation is this note ("concerns from 08/05/2024 resolved" dates the concerns)
-    dates = [d.date for d in find_dates(t.sentence, t.note_date, yearless=True)
+    found = [d for d in find_dates(t.sentence, t.note_date, yearless=True)
              if d.precision in ("day", "month") and d.date <= t.note_date]
-    return dates[0] if dates else t.note_date
+    at = t.start - t.sent_start
+    before = [d for d in found if d.end <= at]
+    return before[-1].date if before else found[0].date if found else t.note_date
 
 
 @normalizer("PSYCH_EVAL", criterion="psych")
@@ -57,7 +71,11 @@ def normalize_psych_eval(t: Target) -> list[Finding]:
         return []  # a psychological evaluation for something else (bariatric surgery, dementia work-up)
     if _DECLINED.search(t.sentence):
         return [Finding("declined", date=t.note_date)]  # "She has declined psychological evaluation": none is coming
-    planned = t.has(*PLANNED) or _ASKED_FOR.search(t.text)  # "psych referral placed", "psych appt 8/3"
+    after = t.sentence[t.end - t.sent_start:]
+    if _REQUIRED_BY.match(after) or _CHECKLIST.search(t.sentence[:t.start - t.sent_start]):
+        return [Finding("mention", date=t.note_date)]  # a payer's requirement or checklist item is no request
+    # "psych referral placed", "psych appt 8/3", "psychology evaluation recommended", "psych eval requested"
+    planned = t.has(*PLANNED) or _ASKED_FOR.search(t.text) or _ASKED_AFTER.match(after)
     if planned:
         return [Finding("pending", date=t.note_date)]
     return [Finding("mention", date=t.note_date)]
@@ -65,8 +83,12 @@ def normalize_psych_eval(t: Target) -> list[Finding]:
 
 @normalizer("PSYCH_OUTCOME", criterion="psych")
 def normalize_psych_outcome(t: Target) -> list[Finding]:
-    if not (t.has("PSYCH_CUE") or "psych_eval" in t.note_classes) or "scs_context" not in t.note_classes:
-        return []
+    # the outcome of a psychological evaluation: named in its sentence ("Psych eval for SCS: ...; cleared") or in
+    # the sentence before ("Psych consult for SCS ... PHQ-9 19. Not cleared; needs SUD treatment first.")
+    named = t.has("PSYCH_CUE") or "psych_eval" in t.note_classes or _PSYCH_WORD.search(t.sentence) or \
+        (_PSYCH_WORD.search(t.preceding) and not _OTHER_CLEARER.search(t.sentence))
+    if not named or "scs_context" not in t.note_classes or _RELATIVE_SUBJECT.match(t.sentence):
+        return []  # (a sentence about a relative: "Wife had her psych eval ...; she was cleared")
     if _NOT_ON_FILE.match(t.sentence[t.end - t.sent_start:]) or _ABSENT.search(t.sentence[:t.start - t.sent_start]):
         return []  # "clearance: not obtained", "a trial without psych clearance": none on file, none withheld
     if _OTHER_PURPOSE.search(t.sentence) and not _NAMES_SCS.search(t.sentence):
@@ -79,8 +101,8 @@ def normalize_psych_outcome(t: Target) -> list[Finding]:
         return [Finding("pending", date=t.note_date)]  # "trial on hold (deferred) until psych clearance": not yet
     if clears and _CONDITIONAL.search(t.sentence) and not t.metadata.get("dated") == "note":
         return [Finding("conditional", date=_evaluation_date(t))]  # "conditionally cleared - pending six sessions"
-    if t.has(*PLANNED):
-        return [Finding("pending", date=t.note_date)]
+    if t.has(*PLANNED) and t.metadata.get("polarity") != "barrier":
+        return [Finding("pending", date=t.note_date)]  # ("must be treated before SCS" is the barrier itself)
     if t.metadata.get("dated") == "note":  # a clearance withdrawn or rescinded: the new outcome is the note's
         return [Finding("cleared" if clears else "not_cleared", date=t.note_date)]
     return [Finding("cleared" if clears else "not_cleared", date=_evaluation_date(t))]
