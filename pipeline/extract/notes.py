@@ -17,7 +17,7 @@ from pipeline.nlp.prefilter import PARAGRAPH_BREAK, Window, blocks, can_count, w
 from pipeline.nlp.shapes import ocr_damaged, read_shapes
 from pipeline.extract import (analgesic, conservative, indication, odi, psych, pt,  # noqa: F401  (registration)
                               substance_use, trial, trial_length)
-from pipeline.extract.registry import NORMALIZERS, NOTE_EXTRACTORS
+from pipeline.extract.registry import HEADER_LINE, NORMALIZERS, NOTE_EXTRACTORS
 from pipeline.records import Finding, Mention, Modifier, Note, Target
 
 FLAG_CATEGORIES = {
@@ -27,7 +27,6 @@ FLAG_CATEGORIES = {
     "family": ("FAMILY",),
 }
 FAMILY_SECTIONS = {"family_history"}
-HEADER_LINE = 120  # characters of a first line read as its header (a dictated note's first line may run on)
 # "Policy MV-212: ODI of 21% or greater; ...", "Payer criteria: ...", "Plan requires: ...", "Criteria per ...:"
 _REQUIREMENT_LIST = re.compile(r"^\W*(?:[\w/-]+\s+){0,3}(?:criteria|requirements?|requires|policy(?:\s+[\w-]*\d[\w-]*)?)"
                                r"(?:\s+(?:per|of|for)\s+[^:]{0,60})?\s*:", re.I)
@@ -36,18 +35,20 @@ _REQUIREMENT_LIST = re.compile(r"^\W*(?:[\w/-]+\s+){0,3}(?:criteria|requirements
 @lru_cache(maxsize=4)
 def load_note_classes(patterns_dir: str | None = None) -> tuple[tuple, ...]:
     """Note classes (PT visit, psych evaluation, SCS trial, SCS context) from `note_classes.json`:
-    each matched on the note type, the first lines, or (`text`) anywhere in the note."""
+    each matched on the note type, the first lines, or (`text`) anywhere in the note; a class may name the
+    classes it `overrides` (a consultation written as a letter is no restatement)."""
     path = Path(patterns_dir or default_patterns_dir()) / "note_classes.json"
     with open(path, encoding="utf-8") as f:
         data = json.load(f)
     out = []
     for item in data["note_classes"]:
-        unknown = set(item) - {"name", "description", "note_type", "header", "text"}
+        unknown = set(item) - {"name", "description", "note_type", "header", "text", "overrides"}
         if unknown:
             raise ValueError(f"{path}: note class {item.get('name')!r} has unknown keys {sorted(unknown)}")
         out.append((item["name"], *(re.compile(item[k], re.I | re.M) if item.get(k) else None
                                     for k in ("note_type", "header")),
-                    _whole_text_search(item["text"]) if item.get("text") else None))
+                    _whole_text_search(item["text"]) if item.get("text") else None,
+                    frozenset(item.get("overrides", ()))))
     return tuple(out)
 
 
@@ -71,9 +72,11 @@ def classify_note(note: Note, patterns_dir: str | None = None) -> frozenset:
     """The classes a note belongs to, from its note_type or its first lines (those with words: a fax header
     the shape reader blanked is none)."""
     header = "\n".join([line[:HEADER_LINE] for line in note.text[:600].splitlines() if line.strip()][:3])
-    return frozenset(name for name, by_type, by_header, by_text in load_note_classes(patterns_dir)
-                     if (by_type and by_type.search(note.note_type or "")) or (by_header and by_header.search(header))
-                     or (by_text and by_text.search(note.text)))
+    found = [(name, overrides) for name, by_type, by_header, by_text, overrides in load_note_classes(patterns_dir)
+             if (by_type and by_type.search(note.note_type or "")) or (by_header and by_header.search(header))
+             or (by_text and by_text.search(note.text))]
+    overridden = frozenset().union(*(o for _, o in found))
+    return frozenset(name for name, _ in found if name not in overridden)
 
 
 def _target(ent, note: Note, classes: frozenset, win: Window) -> Target:

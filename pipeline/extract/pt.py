@@ -13,7 +13,7 @@ import re
 
 from pipeline.io.dates import DateMention, find_date_ranges, find_dates
 from pipeline.records import Finding, Note, Target
-from pipeline.extract.registry import normalizer, note_extractor
+from pipeline.extract.registry import HEADER_LINE, normalizer, note_extractor
 from pipeline.extract.values import gap_ok, words_to_digits_around
 
 _DURATION = re.compile(
@@ -41,7 +41,6 @@ _NOT_SERVICE = re.compile(r"\b(?:cancel\w*|no[- ]?shows?|missed|(?:re)?scheduled
                           r"didn'?t\s+(?:show|come|attend)|no\s+call|printed|faxed|exported|generated|run\s+(?:on|date)|"
                           r"(?:visits?|seen)\s+here|(?:visits?|seen)\s+(?:in|at)\s+(?:our|this)\s+(?:office|clinic)|with\s+(?:me|us))\b",
                           re.I)
-HEADER_LINE = 120  # characters of a first line read as the note's head (a dictated first line may run on)
 _IN_PERSON = re.compile(r"\bin[- ](?:clinic|person|office)\b", re.I)
 # a note about PT that records no visit of its own: its date is not a date of service (the visits it lists still are)
 _NOT_A_VISIT = re.compile(r"\b(?:schedul\w*|no[- ]?shows?|cancel\w*|not\s+seen|administrative|telephone|phone\s+(?:call|note|"

@@ -16,6 +16,7 @@ class Registered(NamedTuple):
     func: Callable[[Target], list[Finding]]
 
 
+HEADER_LINE = 120  # characters of a note's first line read as its head (a dictated first line may run on)
 NORMALIZERS: dict[str, Registered] = {}
 NOTE_EXTRACTORS: dict[str, list[Callable[[Note, frozenset], list[tuple[Finding, str, int, int]]]]] = {}
 

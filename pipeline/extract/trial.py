@@ -138,6 +138,7 @@ _AFTER_LABEL_SCORE = re.compile(r"^[\s|:,-]*(\d{1,2}(?:\.\d)?)(?![\d/.])")
 _DATE_CELL = r"\d{1,2}/\d{1,2}(?:/\d{2,4})?"
 _DAY_THEN_DATE = re.compile(r"^[\s|:,-]*\d{1,2}[\s|]+" + _DATE_CELL + r"[\s|:,-]+(?P<n>\d{1,2}(?:\.\d)?)(?![\d/.])")
 _DATE_CELL_RE = re.compile(_DATE_CELL)  # a column's date ("Pre-trial baseline (07/15)") is not a value
+_ROW_OF_SCORES = re.compile(r"^[A-Za-z ()]{0,20}[:|]?\s*(?P<n>(?:\d{1,2}(?:\.\d)?\s+){2,}\d{1,2}(?:\.\d)?)\s*$")
 _DATED_ROW = re.compile(r"^[\s|]*" + _DATE_CELL + r"[\s|:,-]+(?P<n>\d{1,2}(?:\.\d)?)(?![\d/.%])")
 
 
@@ -162,8 +163,11 @@ def _diary(lines: list[str]) -> tuple[float, float, int, int] | None:
             continue
         rest = line[phase.end():]
         dated = [float(x) for x in _DATED_SCORE.findall(rest)]
+        run = _ROW_OF_SCORES.match(rest)
         if len(dated) >= 2:
             values = dated
+        elif run:  # "Baseline week:  7   7   8   7   6   7   7   7.0": the phase's days in a row (and its average)
+            values = [float(x) for x in run.group("n").split()]
         else:
             m = _AFTER_LABEL_SCORE.match(rest)
             values = [float(m.group(1))] if m else []
@@ -216,6 +220,7 @@ def _side_by_side(lines: list[str], first: int, split: int) -> tuple[float, floa
     return b, a, last
 
 
+_AVERAGE_ROW = re.compile(r"^(?:avg|average|mean|daily\s+average)\b", re.I)
 SUMMARY_GAP = 16  # lines from a diary's baseline average to its trial average
 _STATED_AVERAGE = re.compile(r"\b(?:avg|average|mean)\b[^\d\n]{0,20}\d", re.I)
 
@@ -269,9 +274,11 @@ def trial_tables(note: Note, note_classes: frozenset) -> list[tuple[Finding, str
             out.append((Finding("relief", max(round((b - a) / b * 100, 1), 0.0), "%", start=s, end=end),
                         note.text[s:end], s, end))
             continue
-        for j in range(i + 1, min(i + 8, len(lines))):
+        rows = [j for j in range(i + 1, min(i + 14, len(lines))) if table_cells(lines[j])]
+        averages = [j for j in rows if _AVERAGE_ROW.match(table_cells(lines[j])[0][1])]
+        for j in averages[:1] or rows[:7]:  # a diary's average row ("| Average | 7.5 | 3.0 |"), else a pain row
             row = lines[j]
-            if not _PAIN_LABEL.search(row.split("|")[1] if row.startswith("|") else row[:30]):
+            if not averages and not _PAIN_LABEL.search(row.split("|")[1] if row.startswith("|") else row[:30]):
                 continue
             nums = [(m.start(), float(m.group(1))) for m in _CELL_NUMBER.finditer(row)
                     if m.start() >= min(before[0][0], after[0][0]) - 2]

@@ -64,12 +64,15 @@ SCORE_PAIR = re.compile(
     r"(?:from\s+)?(?:an?\s+)?(?P<a>\d{1,2}(?:\.\d)?)(?P<a10>\s*/\s*10)?\s*(?:->|-->|→|=>|to|down\s+to|-\s*>)\s*>?\s*"
     r"(?:an?\s+)?(?P<b>\d{1,2}(?:\.\d)?)(?P<b10>\s*/\s*10)?(?![\d/])", re.I)
 # a 0-100 mm visual analogue scale: "VAS 70 mm at baseline to 20 mm"
-MM_PAIR = re.compile(r"(?P<a>\d{1,3})\s*mm\b[^.;\d]{0,30}?(?:->|-->|→|=>|\bto\b)\s*(?P<b>\d{1,3})\s*mm\b", re.I)
+# a 0-100 mm VAS, or a score out of 100: "70 mm -> 20 mm", "VAS 80/100 before the trial -> 30/100 at the end"
+MM_PAIR = re.compile(r"(?P<a>\d{1,3})\s*(?:mm\b|/\s*100\b)[^.;\d]{0,30}?(?:->|-->|→|=>|\bto\b)\s*(?P<b>\d{1,3})\s*(?:mm\b|/\s*100\b)",
+                     re.I)
 _SCORE_CUE = re.compile(r"\b(VAS|NRS|pain|scores?|rating)\b[^.;\d]{0,25}$", re.I)
 
 
 def score_pairs(text: str) -> list[Number]:
-    """Pain scores before/after (0-10, or a 0-100 mm VAS), as percent relief: (before - after) / before * 100."""
+    """Pain scores before/after (0-10, or a 0-100 VAS in mm or out of 100), as percent relief:
+    (before - after) / before * 100."""
     out = []
     for m in SCORE_PAIR.finditer(text):
         a, b = float(m.group("a")), float(m.group("b"))
@@ -100,7 +103,8 @@ _AFTER_CUE = re.compile(r"(?:->|-->|→|=>|\bto|\bdown\s+to|\bnow|\bduring(?:\s+
                         r"\bwith\s+the\s+(?:trial|stimulator)|\bwhile|\bcurrently|\bon\s+the\s+trial)"
                         + _FILLER + r"\W{0,12}$", re.I)
 _AFTER_AFTER = re.compile(r"^\W{0,3}(?:(?:on\s+)?(?:average\s+)?(?:during(?: the)?(?: scs)? trial|with the (?:trial|stimulator)|"
-                          r"on the trial|while the leads|during (?:it|stim\w*)|during(?=\s*[.;,)]|\s*$)|with stim\w*|on stim\w*|"
+                          r"on the trial|while the leads|during (?:it|stim\w*)|during(?=\s*[.;,)]|\s*$)|"
+                          r"at the end of (?:the )?(?:trial|week|stimulation)|with stim\w*|on stim\w*|"
                           r"by (?:the end of )?(?:day|night) \d{1,2}(?: of (?:the )?(?:trial|stim\w*))?)|now)\b", re.I)
 _SCORE = re.compile(r"\b(?P<a>\d{1,2}(?:\.\d)?)(?:\s*(?:or|-|to)\s*(?P<b>\d{1,2}(?:\.\d)?))?"
                     r"(?:\s*(?:/\s*10|out\s+of\s+10|of\s+10)\b)?(?![\d/%]|\.\d)", re.I)

@@ -660,3 +660,22 @@ def test_a_later_re_evaluation_in_the_same_sentence_is_dated_by_its_own_date():
                            "re-evaluation 05/2025 the psychologist does not recommend SCS.", date="2025-06-15")
           if m.label in ("cleared", "not_cleared")]
     assert {(m.label, m.date.month) for m in ms} == {("cleared", 1), ("not_cleared", 5)}
+
+
+@pytest.mark.parametrize("text, value", [
+    ("Pain diary (NRS, daily average):\n| Day | Baseline week | Trial week |\n| 1 | 8 | 4 |\n| 2 | 7 | 3 |\n"
+     "| 3 | 7.5 | 2 |\n| Average | 7.5 | 3.0 |", 60.0),
+    ("Pain diary (NRS, daily average)\nDay:            1   2   3   4   Average\n"
+     "Baseline week:  7   7   8   6   7.0\nTrial week:     4   3   2   3   3.0", 57.1),
+    ("Day 7. VAS 8 before the trial, 2 at the end of the trial.", 75.0),
+    ("Day 7. VAS 80/100 before the trial -> 30/100 at the end of the trial.", 62.5),
+])
+def test_trial_relief_in_diaries_and_before_after_wordings(text, value):
+    ms = _read(text, note_type="SCS Trial Outcome")
+    assert value in {m.value for m in counted(ms, "relief")}
+
+
+def test_a_trial_day_number_is_no_score_and_not_applicable_negates():
+    assert {m.value for m in _read("ODI on trial day 7: 9/50 (18%).") if m.label == "score"} == {18.0}
+    assert not [m for m in _read("FBSS: not applicable - she has never had spine surgery.")
+                if m.label == "syndrome" and not m.negated]

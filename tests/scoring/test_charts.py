@@ -64,3 +64,10 @@ def test_the_treating_doctors_own_visit_is_no_date_of_pt_and_a_stated_course_cou
                  "physical therapy with a licensed physical therapist at Sierra Peaks Physical Therapy in\n"
                  "Reno, 12 visits over 7 weeks (records requested, not yet received)."))
     assert row["pt_weeks"] == 7.0 and row["pt_status"] == "met" and not row["pt_first_date"]
+
+
+def test_a_consultants_letter_measures_and_is_no_restatement():
+    row = chart(("2024-07-08", "PT Evaluation", "PHYSIOTHERAPY INITIAL ASSESSMENT\nModified Oswestry 19/50 (38%)."),
+                ("2024-11-18", "Pain Medicine Consultation", "Dear Dr Harrow,\n\nThank you for referring Ms T. "
+                 "Chronic lumbar radiculopathy.\nODI 40%. NRS leg 7/10.\nPlan: psychology evaluation, then SCS trial."))
+    assert (row["odi_score"], row["odi_note_id"]) == (40.0, "P-N2")
