@@ -132,14 +132,24 @@ def service_dates(text: str, note_date) -> list:
             lists.append((at, at + len(line)))
         at += len(line) + 1
     out = []
-    for d in sorted(found):
+    found = sorted(found)
+    for k, d in enumerate(found):
         if d.precision != "day" or d.date > note_date:
             continue
         line_start = text.rfind("\n", 0, d.start) + 1
         line_end = text.find("\n", d.end)
         line_end = len(text) if line_end < 0 else line_end
+        # a line of several dates says beside each what it was: its words run from the date before to the next
+        many = [f for f in found if line_start <= f.start < line_end]
+        # a flowsheet's header of visit dates: the rows under it name visits ("Visit #", "Location", CPT units)
+        under = [ln[:24] for ln in text[line_end + 1:line_end + 400].split("\n")[:6]]
+        columns = len(many) >= 3 and any(_SERVICE.search(u) or _FLOWSHEET_ROW.search(u) for u in under)
+        if len(many) >= 3:
+            prev = [f.end for f in found[:k] if f.start >= line_start]
+            nxt = [f.start for f in found[k + 1:] if f.start < line_end]
+            line_start, line_end = (prev[-1] if prev else line_start), (nxt[0] if nxt else line_end)
         before, after = text[max(line_start, d.start - 30):d.start], text[d.end:min(line_end, d.end + 25)]
-        if not re.search(r"[\w.]", after):  # the line ends here, not its sentence: it goes on on the next
+        if not re.search(r"[\w.]", after) and len(many) < 3:  # the line ends here, not its sentence: it goes on
             after = text[d.end:d.end + 25]
         # the words before it in its clause: "Rescheduled initial evaluation for 10/09/2023", "no-show for the eval (...)"
         clause = text[max(line_start, d.start - 60):d.start]
@@ -147,11 +157,14 @@ def service_dates(text: str, note_date) -> list:
         in_list = any(a <= d.start < b for a, b in lists)
         row = in_list or any(a <= d.start < b for a, b in listed)
         # a log's row says for its one date what it was; a list's line of many dates says it beside each
-        if _NOT_SERVICE.search(before[-18:]) or _NOT_SERVICE.search(after) or _NOT_SERVICE.search(clause) or \
+        if len(many) >= 3:  # each date's own words follow it: "10/23/2023 cancelled (pt ill) | 10/26/2023 | ..."
+            if _NOT_SERVICE.search(after):
+                continue
+        elif _NOT_SERVICE.search(before[-18:]) or _NOT_SERVICE.search(after) or _NOT_SERVICE.search(clause) or \
                 (row and not in_list and _NOT_SERVICE.search(text[line_start:line_end])):
             continue
-        if _VISIT_LIST.search(text[line_start:line_end]) or _SERVICE.search(before) or \
-                _SERVICE.search(after.lstrip(" \t.|:-")[:15]) or row:
+        if _VISIT_LIST.search(text[text.rfind("\n", 0, d.start) + 1:line_end]) or _SERVICE.search(before) or \
+                _SERVICE.search(after.lstrip(" \t.|:-")[:15]) or row or columns:
             out.append(d)
     return out
 
@@ -162,6 +175,9 @@ def _time_reference(t: Target):
     return found[0].date if found else None
 
 
+_FLOWSHEET_ROW = re.compile(r"^\s*(?:location|therapist|provider|units|minutes|cpt)\b", re.I)
+_NOT_DONE = re.compile(r"\b(?:schedul\w*|invit\w*|referr\w*|not\s+(?:yet\s+)?(?:started|begun|done|completed)|will|to\s+be|"
+                       r"placed|emailed|offered|declined|never|no-?show|cancel\w*|planned|plan\s+to|consider\w*)\b", re.I)
 # PT given by video is not in-person PT: a course or a visit named with these words is telehealth
 _TELEHEALTH = re.compile(r"\b(?:video|telehealth|tele-?(?:pt|rehab\w*|therapy|visits?|medicine)|virtual|remote|zoom|"
                          r"e-?visits?)\b", re.I)
@@ -170,7 +186,12 @@ _TELEHEALTH = re.compile(r"\b(?:video|telehealth|tele-?(?:pt|rehab\w*|therapy|vi
 @normalizer("PT", criterion="pt")
 def normalize_pt(t: Target) -> list[Finding]:
     s = t.sentence
-    if (_TELEHEALTH.search(s) or "telehealth_visit" in t.note_classes) and not re.search(r"\bin[- ](?:person|clinic)\b", s, re.I):
+    # PT given by video: named so in its sentence, or the note is itself a PT visit by video (a doctor's video visit
+    # that speaks of PT done in clinic is not); an offer, an invitation or a video visit still to come is none done
+    video = _TELEHEALTH.search(s) or ("telehealth_visit" in t.note_classes and "pt_visit" in t.note_classes)
+    if video and not re.search(r"\bin[- ](?:person|clinic)\b", s, re.I):
+        if _NOT_DONE.search(s):
+            return [Finding("mention", date=_time_reference(t))]
         return [Finding("telehealth", date=_time_reference(t) or t.note_date)]
     ranges = [r for r in find_date_ranges(s, t.note_date) if service_span(s, r)]
     a0, a1 = t.start - t.sent_start, t.end - t.sent_start

@@ -93,7 +93,9 @@ def normalize_trial_relief(t: Target) -> list[Finding]:
     if _FUNCTION_GAIN.search(s[max(0, min(n.start, a0) - 40):min(n.start, a0)]) or \
             (_MEDICATION.search(clause) and not _PAIN_NAMED.search(clause)):
         label = "function_gain"  # "walking improved ~50%", "opioid use down 50%": not pain relief
-    if label == "relief" and _EARLIER.search(part) and not _REPEAT.search(part):
+    # the part's own trial, or the sentence's when the part names none ("Trial #1 ...: lead migration; about 20% relief")
+    named = part if re.search(r"\btrial\b", part, re.I) else s
+    if label == "relief" and _EARLIER.search(named) and not _REPEAT.search(named):
         label = "earlier_trial"  # a first or failed trial, superseded when a later trial's relief is written
     return [Finding(label, n.value, "%", start=min(start, t.start), end=max(end, t.end))]
 
