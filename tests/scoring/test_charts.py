@@ -7,11 +7,11 @@ from pipeline.engines.memory import review
 REVIEW_DATE = "2025-06-30"
 
 
-def chart(*notes):
-    """A one-patient chart from (date, note type, text) triples, reviewed on REVIEW_DATE."""
+def chart(*notes, review_date=REVIEW_DATE):
+    """A one-patient chart from (date, note type, text) triples, reviewed on `review_date`."""
     rows = [{"patient_id": "P", "note_id": f"P-N{k}", "note_date": d, "note_type": t, "text": x}
             for k, (d, t, x) in enumerate(notes, 1)]
-    table = review(pd.DataFrame(rows), cases=pd.DataFrame({"patient_id": ["P"], "review_date": [REVIEW_DATE]}))
+    table = review(pd.DataFrame(rows), cases=pd.DataFrame({"patient_id": ["P"], "review_date": [review_date]}))
     return table.review.set_index("patient_id").loc["P"]
 
 
@@ -71,3 +71,30 @@ def test_a_consultants_letter_measures_and_is_no_restatement():
                 ("2024-11-18", "Pain Medicine Consultation", "Dear Dr Harrow,\n\nThank you for referring Ms T. "
                  "Chronic lumbar radiculopathy.\nODI 40%. NRS leg 7/10.\nPlan: psychology evaluation, then SCS trial."))
     assert (row["odi_score"], row["odi_note_id"]) == (40.0, "P-N2")
+
+
+def test_a_visit_log_row_says_beside_each_date_which_visit_was_cancelled():
+    row = chart(("2023-11-20", "PT Discharge Summary",
+                 "PHYSICAL THERAPY - DISCHARGE SUMMARY\nVisit log (all visits in clinic, 1:1 with licensed PT):\n"
+                 "  10/02/2023 eval | 10/05/2023 | 10/09/2023 | 10/12/2023 | 10/16/2023 | 10/19/2023\n"
+                 "  10/23/2023 cancelled (pt ill) | 10/26/2023 | 10/30/2023 | 11/02/2023 | 11/09/2023\n"
+                 "  11/13/2023 | 11/16/2023 cancelled (weather) | 11/20/2023 discharge visit\n"
+                 "RTM (PT app): HEP adherence 81%, 37 sessions completed in app."), review_date="2024-06-30")
+    assert (str(row["pt_first_date"]), str(row["pt_last_date"]), row["pt_weeks"]) == ("2023-10-02", "2023-11-20", 7.0)
+
+
+def test_a_doctors_video_visit_that_speaks_of_pt_not_done_leaves_pt_undocumented():
+    row = chart(("2024-04-29", "Video Visit - Pain Medicine",
+                 "This visit was conducted via synchronous audio-video.\nPT: referral placed 10/2023 - not completed "
+                 "(no-show 12/04, cancelled 12/18).\nPT app invitation (remote exercise program) was emailed."))
+    assert row["pt_status"] == "insufficient"
+
+
+def test_a_flowsheet_header_of_dates_over_a_visit_row_gives_each_visit():
+    row = chart(("2024-03-01", "PT Flowsheet", "FLOWSHEET: PT DAILY          export 03/01/2024 08:11\n\n"
+                 "Measure          01/08/24  01/11/24  01/15/24  01/18/24\n"
+                 "Visit #                 1         2         3         4\n"
+                 "Location           Clinic    Clinic    Clinic    Clinic\n\n"
+                 "Measure          02/19/24  02/22/24  02/26/24  02/29/24\n"
+                 "Visit #                 5         6         7         8\n"), review_date="2024-06-30")
+    assert (str(row["pt_first_date"]), str(row["pt_last_date"])) == ("2024-01-08", "2024-02-29")
