@@ -263,6 +263,7 @@ def trial_tables(note: Note, note_classes: frozenset) -> list[tuple[Finding, str
                     out.append((Finding("relief", max(round((before - after) / before * 100, 1), 0.0), "%",
                                         start=starts[i], end=end), note.text[starts[i]:end], starts[i], end))
                 break
+    out += _average_column(note.text, lines, starts)
     for i, line in enumerate(lines):
         cells = table_cells(line)
         before = [c for c in cells if _BEFORE_LABEL.search(c[1]) and not _CELL_NUMBER.search(_DATE_CELL_RE.sub("", c[1]))]
@@ -291,6 +292,41 @@ def trial_tables(note: Note, note_classes: frozenset) -> list[tuple[Finding, str
                                     end=starts[j] + len(row)), note.text[s:starts[j] + len(row)], s,
                             starts[j] + len(row)))
             break
+    return out
+
+
+def _average_column(text: str, lines: list[str], starts: list[int]) -> list:
+    """A diary table with an average column, one row per phase: "Period | Days | Daily NRS | Average", then
+    "Baseline week (pre-trial) | 7 | 8, 7, 8 | 7.5" and "Trial week | 7 | 4, 3, 3 | 3.0"."""
+    out = []
+    for i, line in enumerate(lines):
+        if "|" not in line:
+            continue
+        head = [c for _, c in table_cells(line)]
+        column = [k for k, c in enumerate(head) if _AVERAGE_ROW.match(c)]
+        if not column or len(head) < 2:
+            continue
+        phases: dict = {}
+        rows = 0
+        for j in range(i + 1, min(i + 8, len(lines))):
+            cells = [c for _, c in table_cells(lines[j])]
+            if "|" not in lines[j] or len(cells) != len(head):
+                if phases:
+                    break
+                continue
+            m = _CELL_NUMBER.fullmatch(cells[column[0]].strip())
+            if m is None:
+                continue
+            label = cells[0]
+            phase = "before" if _PHASE_BEFORE.search(label) else "trial" if _PHASE_TRIAL.search(label) else None
+            if phase:
+                rows += 1
+                phases.setdefault(phase, (float(m.group(1)), j))
+        # one row per phase (a table of days is read as a diary, not here)
+        if rows == 2 and "before" in phases and "trial" in phases and 0 < phases["before"][0] <= 10 and phases["trial"][0] <= 10:
+            (b, _), (a, last) = phases["before"], phases["trial"]
+            s, end = starts[i], starts[last] + len(lines[last])
+            out.append((Finding("relief", max(round((b - a) / b * 100, 1), 0.0), "%", start=s, end=end), text[s:end], s, end))
     return out
 
 

@@ -110,6 +110,25 @@ def _service_days(found: Indexed, window_start: dt.date, review_date: dt.date) -
     return days, used
 
 
+def _in_person(found: Indexed, ms: Indexed, review_date: dt.date) -> Indexed:
+    """A span of an episode that went on by video ("2024-03-04 to 2024-05-20" when the visit log shows the visits
+    from 04/11 by video) is not all in person: the visits' own dates say which were, else the span ends before
+    the first video visit."""
+    video = sorted({m.date for _, m in ms if m.label == "telehealth" and m.date is not None
+                    and affirmed(m, review_date)})
+    if not video:
+        return found
+    visits = any(m.label == "pt_visit" for _, m in found)
+    out = []
+    for i, m in found:
+        inside = [d for d in video if m.label == "service_range" and m.date < d <= m.date_end]
+        if not inside:
+            out.append((i, m))
+        elif not visits:
+            out.append((i, m._replace(date_end=inside[0] - dt.timedelta(days=1))))
+    return out
+
+
 @scorer("physical_therapy", Facts(
     "pt", "Physical therapy", ("pt_weeks", "pt_first_date", "pt_last_date"),
     {"pt_weeks": ("weeks", " weeks"), "pt_first_date": ("first date", ""), "pt_last_date": ("last date", "")},
@@ -127,6 +146,7 @@ def score_pt(ms: Indexed, review_date: dt.date, p: dict, name: str) -> Criterion
             m.label == "telehealth" and "restatement" not in m.note_classes and affirmed(m, review_date)
             and in_window(m.date) for _, m in ms):
         every = counted = []  # a form or letter's course that the visits' own records show was given by video
+    counted = _in_person(counted, ms, review_date)
     days, used = _service_days(counted, window_start, review_date)
     if len(set(days)) < 2 and counted != every:
         counted = every

@@ -679,3 +679,10 @@ def test_a_trial_day_number_is_no_score_and_not_applicable_negates():
     assert {m.value for m in _read("ODI on trial day 7: 9/50 (18%).") if m.label == "score"} == {18.0}
     assert not [m for m in _read("FBSS: not applicable - she has never had spine surgery.")
                 if m.label == "syndrome" and not m.negated]
+
+
+def test_a_diary_table_with_an_average_column_and_one_row_per_phase():
+    text = ("Pain diary (patient-completed, daily average NRS 0-10):\nPeriod                     | Days | Daily NRS"
+            "                 | Average\nBaseline week (pre-trial)  | 7    | 8, 7, 8, 7, 7, 8, 7.5     | 7.5\n"
+            "Trial week 2024-12-03/09   | 7    | 4, 3, 3, 3, 2, 3, 3       | 3.0\nLeads removed.")
+    assert 60.0 in {m.value for m in counted(_read(text, note_type="SCS Trial Follow-up"), "relief")}

@@ -98,3 +98,17 @@ def test_a_flowsheet_header_of_dates_over_a_visit_row_gives_each_visit():
                  "Measure          02/19/24  02/22/24  02/26/24  02/29/24\n"
                  "Visit #                 5         6         7         8\n"), review_date="2024-06-30")
     assert (str(row["pt_first_date"]), str(row["pt_last_date"])) == ("2024-01-08", "2024-02-29")
+
+
+def test_a_registry_span_of_an_episode_that_went_on_by_video_counts_only_its_clinic_visits():
+    row = chart(("2024-05-20", "PT Discharge Summary", "OUTPATIENT PHYSICAL THERAPY - DISCHARGE\nVisit log:\n"
+                 "2024-03-04 | Visit 1/6 | Initial evaluation | R. Okafor, PT | in clinic\n"
+                 "2024-03-18 | Visit 2/6 | Ther-ex | R. Okafor, PT | in clinic\n"
+                 "2024-04-08 | Visit 3/6 | Ther-ex | R. Okafor, PT | in clinic\n"
+                 "2024-04-22 | Visit 4/6 | Ther-ex | R. Okafor, PT | telehealth video\n"
+                 "2024-05-06 | Visit 5/6 | Ther-ex | R. Okafor, PT | telehealth video\n"
+                 "2024-05-20 | Visit 6/6 | Discharge | R. Okafor, PT | telehealth video"),
+                ("2024-07-22", "Registry Export", "PT episode (registry field): 2024-03-04 to 2024-05-20, 6 visits."),
+                review_date="2024-09-30")
+    assert (str(row["pt_first_date"]), str(row["pt_last_date"]), row["pt_status"]) == ("2024-03-04", "2024-04-08",
+                                                                                        "not_met")
