@@ -68,13 +68,30 @@ def _whole_text_search(pattern: str):
     return _LowerSearch(re.compile(pattern, re.M))
 
 
+@lru_cache(maxsize=4096)
+def _classes_by_type(note_type: str, patterns_dir: str | None) -> frozenset:
+    """The classes a note type names (an export holds few note types, each read once)."""
+    return frozenset(name for name, by_type, *_ in load_note_classes(patterns_dir) if by_type and by_type.search(note_type))
+
+
 def classify_note(note: Note, patterns_dir: str | None = None) -> frozenset:
     """The classes a note belongs to, from its note_type or its first lines (those with words: a fax header
     the shape reader blanked is none)."""
     header = "\n".join([line[:HEADER_LINE] for line in note.text[:600].splitlines() if line.strip()][:3])
-    found = [(name, overrides) for name, by_type, by_header, by_text, overrides in load_note_classes(patterns_dir)
-             if (by_type and by_type.search(note.note_type or "")) or (by_header and by_header.search(header))
-             or (by_text and by_text.search(note.text))]
+    typed = _classes_by_type(note.note_type or "", patterns_dir)
+    low = None  # the note lower-cased once, for every class read over the whole text
+    found = []
+    for name, _, by_header, by_text, overrides in load_note_classes(patterns_dir):
+        if name in typed or (by_header and by_header.search(header)):
+            found.append((name, overrides))
+        elif by_text is not None:
+            if isinstance(by_text, _LowerSearch):
+                low = note.text.lower() if low is None else low
+                hit = by_text.regex.search(low)
+            else:
+                hit = by_text.search(note.text)
+            if hit:
+                found.append((name, overrides))
     overridden = frozenset().union(*(o for _, o in found))
     return frozenset(name for name, _ in found if name not in overridden)
 

@@ -338,16 +338,16 @@ def can_count(text: str, note_classes: frozenset = frozenset(), patterns_dir: st
 
 
 def _span_hits(text: str, a: int, b: int, words: dict) -> set:
-    """The rule elements the words of text[a:b] hit (`words`: the note's words with their hits)."""
-    hits: set = set()
-    for w in WORD.findall(text, a, b):
-        h = words.get(w)
-        if h:
-            hits |= h
-    return hits
+    """The rule elements the words of text[a:b] hit (`words`: the note's words that hit some, and where they are)."""
+    starts, hits = _positions(text, words)
+    found: set = set()
+    for k in range(bisect.bisect_left(starts, a), bisect.bisect_left(starts, b)):
+        found |= hits[k]
+    return found
 
 
 _LAST_WORDS: list = [None, None, None]  # the last text read, its filter and its words: `can_count` then `window`
+_LAST_POSITIONS: list = [None, None]  # the last text whose words were placed, and where
 
 
 def _note_words(text: str, f) -> tuple[dict, set]:
@@ -364,6 +364,21 @@ def _note_words(text: str, f) -> tuple[dict, set]:
     found = words, set().union(*words.values())
     _LAST_WORDS[:] = text, f, found
     return found
+
+
+def _positions(text: str, words: dict) -> tuple[list, list]:
+    """Where the words that hit something stand in the note, in text order, with their hits (read once per note:
+    its paragraphs and sentences are then a range of them)."""
+    if _LAST_POSITIONS[0] is text and _LAST_POSITIONS[1][0] is words:
+        return _LAST_POSITIONS[1][1]
+    starts, hits = [], []
+    for m in WORD.finditer(text):
+        h = words.get(m.group())
+        if h:
+            starts.append(m.start())
+            hits.append(h)
+    _LAST_POSITIONS[:] = text, (words, (starts, hits))
+    return starts, hits
 
 
 def window(text: str, note_classes: frozenset = frozenset(), patterns_dir: str | None = None,

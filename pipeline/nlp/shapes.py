@@ -23,7 +23,7 @@ from pipeline.resources import default_patterns_dir
 
 # a line that goes on: long enough to be wrapped prose, not ended by a sentence or a heading
 _WRAP_MIN = 45
-_ENDS_OPEN = re.compile(r"[A-Za-z0-9,;)%'\"/-]$")
+_ENDS_OPEN = re.compile(r"[A-Za-z0-9,;)%'\"/-]")  # matched on a line's last character
 _STARTS_CONTINUED = re.compile(r"^\s{0,3}[a-z(]")
 # a name wrapped over two lines in prose ("attends the VA Pain\nPsychology group for ...", "referred to the\nPain Clinic")
 _STARTS_NAME = re.compile(r"^\s{0,3}[A-Z][a-z]+\s+[a-z]")
@@ -171,12 +171,14 @@ _MAY_RUN_ON = re.compile(r"\n(?=[ \t]{0,3}(?:[a-z(\d~≈]|[A-Z][a-z]+\b))")  # a
 
 def _runs_on(a: str, b: str, cut: bool) -> bool:
     """Whether line `a`'s sentence goes on in line `b`: a long line that goes on, or any open line a fax header
-    or footer cut off (`cut`)."""
-    starts_on = _STARTS_CONTINUED.match(b) or (_STARTS_NUMBER.match(b) and (_NEEDS_MORE.search(a) or _NUMBER_GOES_ON.match(b)
+    or footer cut off (`cut`). (The cheap tests first: most lines of a note end a sentence or are short.)"""
+    if not ((len(a) >= _WRAP_MIN or cut) and _ENDS_OPEN.match(a[-1:]) and "|" not in a) or _LIST_OR_FIELD.match(b):
+        return False
+    tail = a[-60:]
+    starts_on = _STARTS_CONTINUED.match(b) or (_STARTS_NUMBER.match(b) and (_NEEDS_MORE.search(tail) or _NUMBER_GOES_ON.match(b)
                                                                             or _STARTS_RANGE.match(b))) or \
-        (_STARTS_CAPITAL.match(b) and _NEEDS_MORE.search(a)) or (_STARTS_NAME.match(b) and _ENDS_NAME.search(a))
-    return bool((len(a) >= _WRAP_MIN or cut) and _ENDS_OPEN.search(a) and starts_on and not _LIST_OR_FIELD.match(b)
-                and "|" not in a)
+        (_STARTS_CAPITAL.match(b) and (_NEEDS_MORE.search(tail) or (_STARTS_NAME.match(b) and _ENDS_NAME.search(tail))))
+    return bool(starts_on)
 
 
 def _join_wrapped(lines: list[str], furniture: list[bool], text: str) -> str:
