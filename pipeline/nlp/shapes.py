@@ -100,6 +100,22 @@ def _damaged_forms(word: str) -> set[str]:
     return forms - {word}
 
 
+_VOWELS = "aeiou"
+
+
+def _typed_forms(word: str) -> set[str]:
+    """A long word as a hurried typist writes it: two letters swapped ("releif"), a vowel for another
+    ("stimulater", "permanant"), a letter doubled or an "e" put in ("oswestery"). Short words are left alone:
+    one slip there makes another word."""
+    if len(word) < 6:
+        return set()
+    forms = {word[:k] + word[k + 1] + word[k] + word[k + 2:] for k in range(len(word) - 1) if word[k] != word[k + 1]}
+    forms |= {word[:k] + v + word[k + 1:] for k, ch in enumerate(word) if ch in _VOWELS for v in _VOWELS if v != ch}
+    forms |= {word[:k] + ch + word[k:] for k, ch in enumerate(word) if ch.isalpha()}
+    forms |= {word[:k] + "e" + word[k:] for k in range(2, len(word) - 1)}
+    return forms - {word}
+
+
 @lru_cache(maxsize=4)
 def load_shape_rules(patterns_dir: str | None = None) -> ShapeRules:
     path = Path(patterns_dir or default_patterns_dir()) / "shapes.json"
@@ -111,7 +127,8 @@ def load_shape_rules(patterns_dir: str | None = None) -> ShapeRules:
         raise ValueError(f"{path}: unknown keys {sorted(unknown)}")
     furniture = tuple(re.compile(p, re.I) for p in data.get("furniture", ()))
     words = frozenset(w.lower() for w in data.get("ocr_words", ()))
-    mended = {form: w for w in sorted(words) for form in _damaged_forms(w) if form not in words}
+    mended = {form: w for w in sorted(words) for form in _typed_forms(w) if form not in words}
+    mended.update({form: w for w in sorted(words) for form in _damaged_forms(w) if form not in words})
     any_furniture = re.compile("|".join(f"(?:{p.pattern})" for p in furniture), re.I | re.M) if furniture else None
     return ShapeRules(furniture, mended, any_furniture)
 
