@@ -100,9 +100,9 @@ _BEFORE_CUE = re.compile(r"(?:\bbaseline|\bpre-?\s?trial|\bbefore(?:\s+the)?(?:\
 _BEFORE_AFTER = re.compile(r"^[^.;\d]{0,30}?\b(?:pre-?\s?trial|before\s+(?:the\s+)?(?:scs\s+)?trial|at\s+baseline|baseline|"
                            r"prior\s+to\s+(?:the\s+)?trial|before(?=\s*[,;)]|\s+(?:and|vs\.?|versus)\b))", re.I)
 _AFTER_CUE = re.compile(r"(?:->|-->|→|=>|\bto|\bdown\s+to|\bnow|\bduring(?:\s+the\s+trial)?|\btrial\s+(?:avg|average|mean)|"
-                        r"\bwith\s+the\s+(?:trial|stimulator)|\bwhile|\bcurrently|\bon\s+the\s+trial)"
+                        r"\bw(?:ith|/)?\s+(?:the\s+)?(?:trial|stim\w*)|\bwhile|\bcurrently|\bon\s+the\s+trial)"
                         + _FILLER + r"\W{0,12}$", re.I)
-_AFTER_AFTER = re.compile(r"^\W{0,3}(?:(?:on\s+)?(?:average\s+)?(?:during(?: the)?(?: scs)? trial|with the (?:trial|stimulator)|"
+_AFTER_AFTER = re.compile(r"^\W{0,3}(?:(?:on\s+)?(?:average\s+)?(?:during(?: the)?(?: scs)? trial|w(?:ith|/)? ?(?:the )?(?:trial|stim\w*)|"
                           r"on the trial|while the leads|during (?:it|stim\w*)|during(?=\s*[.;,)]|\s*$)|"
                           r"at the end of (?:the )?(?:trial|week|stimulation)|with stim\w*|on stim\w*|"
                           r"by (?:the end of )?(?:day|night) \d{1,2}(?: of (?:the )?(?:trial|stim\w*))?)|now)\b", re.I)
@@ -113,12 +113,14 @@ _SCORE = re.compile(r"\b(?P<a>\d{1,2}(?:\.\d)?)(?:\s*(?:or|-|to)\s*(?P<b>\d{1,2}
 # the same cues anywhere in the score's clause ("before the trial his pain sat at 8/10")
 _BEFORE_IN_CLAUSE = re.compile(r"\bbaseline|\bpre-?\s?trial|\bbefore(?:\s+the)?\s+(?:scs\s+)?trial|\bprior\s+to\s+the\s+trial|"
                                r"\bfrom\b|\binitially|\busual(?:ly)?|\baveraging|\bbefore\b", re.I)
-_AFTER_IN_CLAUSE = re.compile(r"->|-->|→|=>|\bdown\s+to|\bto\b|\bnow\b|\bduring\b|\btrial\s+(?:avg|average|mean)|"
+_AFTER_IN_CLAUSE = re.compile(r"->|-->|→|=>|\bdown\s+to|\bto\b|\bnow\b|\bduring\b|(?<!before )(?<!pre-)(?<!pre )\btrial\s+(?:avg|average|mean)|"
                               r"\bend\s+of\s+(?:the\s+)?(?:trial|week)|"
                               r"\b(?:over|in|through(?:out)?)\s+the\s+(?:\d+-day\s+)?trial|"
-                              r"\bwith\s+the\s+(?:trial|stimulator)|\bwhile\b|\bcurrently|\bon\s+the\s+trial", re.I)
+                              r"\bw(?:ith|/)?\s+(?:the\s+)?(?:trial|stim\w*)|\bwhile\b|\bcurrently|\bon\s+the\s+trial|"
+                              r"\btrial\s+(?:days?|week|period)\b[^.;]{0,30}?\b(?:avg|average|mean)\b", re.I)
 
 
+_SCORE_NEXT = re.compile(r"\s*(?:is\s+|at\s+|about\s+|a\s+|~)?\d")
 # "3/10 from a baseline of 8/10": the baseline named after the score is the next score's
 _COMPARED_FROM = re.compile(r"^\W{0,3}(?:from|compared\s+(?:to|with)|vs\.?|versus|down\s+from)\b", re.I)
 # a score the pain went back to once the trial ended
@@ -168,9 +170,14 @@ def pain_change(text: str) -> list[Number]:
             continue  # "since lead removal the pain is back to 8/10": after the trial, neither before nor during
         named_before = None if _COMPARED_FROM.match(tail) else _BEFORE_AFTER.match(tail)
         named = named_before or _AFTER_AFTER.match(tail)
+        lead = bool(named and not named_before and _SCORE_NEXT.match(tail, named.end()))
+        if lead:  # "7/10 now 2/10": the word names the score that follows it; this one is the one before
+            named = None
         if named:
             named_to = m.end() + named.end()
             role = "before" if named_before else "after"
+        elif lead:
+            role = "before"
         else:
             hb, ha = _last(_BEFORE_IN_CLAUSE, head), _last(_AFTER_IN_CLAUSE, head)
             role = ("after" if ha and (not hb or ha.start() > hb.start()) else "before") if hb or ha else ""
