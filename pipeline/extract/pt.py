@@ -125,7 +125,8 @@ def service_dates(text: str, note_date) -> list:
             found += days
             listed.append((at, at + len(line)))
         # a visit list's dates may carry no year, also on the lines it is wrapped over ("..., 12/19,\n12/26/2024, 01/02")
-        in_list = bool(_VISIT_LIST.search(line)) or (in_list and lines[k - 1].rstrip().endswith(","))
+        in_list = bool(_VISIT_LIST.search(line)) or (in_list and lines[k - 1].rstrip().endswith(",")) or \
+            (k > 0 and bool(_LIST_HEAD.search(lines[k - 1])))  # "visit log (...), all in clinic:" then its dates
         if in_list:
             found += [d._replace(start=at + d.start, end=at + d.end) for d in find_dates(line, note_date, yearless=True)
                       if not any(f.start <= at + d.start < f.end for f in found)]
@@ -175,12 +176,13 @@ def _time_reference(t: Target):
     return found[0].date if found else None
 
 
+_LIST_HEAD = re.compile(r"\b(?:visit\s+log|visits?\s+attended|dates?\s+of\s+service|visit\s+dates?|dos)\b[^\n]*:\s*$", re.I)
 _FLOWSHEET_ROW = re.compile(r"^\s*(?:location|therapist|provider|units|minutes|cpt)\b", re.I)
 _NOT_DONE = re.compile(r"\b(?:schedul\w*|invit\w*|referr\w*|not\s+(?:yet\s+)?(?:started|begun|done|completed)|will|to\s+be|"
                        r"placed|emailed|offered|declined|never|no-?show|cancel\w*|planned|plan\s+to|consider\w*)\b", re.I)
 # PT given by video is not in-person PT: a course or a visit named with these words is telehealth
 _TELEHEALTH = re.compile(r"\b(?:video|telehealth|tele-?(?:pt|rehab\w*|therapy|visits?|medicine)|virtual|remote|zoom|"
-                         r"e-?visits?)\b", re.I)
+                         r"e-?visits?|(?:tele)?phone\s+(?:check[- ]?ins?|visits?|sessions?|follow[- ]?ups?)|by\s+(?:tele)?phone)\b", re.I)
 
 
 @normalizer("PT", criterion="pt")
@@ -204,6 +206,10 @@ def normalize_pt(t: Target) -> list[Finding]:
     if visits:
         return [Finding("pt_visit", None, "", d.date, start=t.sent_start + d.start, end=t.sent_start + d.end)
                 for d in visits]
+    if written.rstrip().endswith(":") and t.following:  # "visit log (..., PT), all in clinic:" and its dates below
+        listed = service_dates(written.rstrip() + "\n" + t.following, t.note_date)
+        if listed:
+            return [Finding("pt_visit", None, "", d.date, start=t.start, end=t.end) for d in listed]
     course = _COURSE_TIMES.match(s[a1:]) if _COMPLETED.search(s) else None
     if course:  # "completed formal PT x 9 wks": the course's own length, not a plan's frequency
         n = float(course.group("n"))
@@ -236,7 +242,7 @@ _THERAPY_CONTEXT = re.compile(r"\b(?:back|lumbar|spine|spinal|neck|legs?|sciatic
                               r"aerobics|yoga|pilates|weekly|\d\s*x\s*/?\s*(?:wk|week))\b", re.I)
 _INCIDENTAL = re.compile(r"\b(?:fundal|uterine|uterus|bimanual|placenta\w*|deliver\w*|postpartum|nasolacrimal|digital|"
                          r"carotid|prostat\w*|breast|eyes?|eyelids?|scalp|gums?|compress\w*|basketball|football|soccer|"
-                         r"plays?|playing|pounds|lbs|weight|better\s+with|alleviat\w*|relieved\s+by|helps?\s+with|"
+                         r"plays?|playing|pounds|lbs|weight|better\s+w(?:ith|/)?|alleviat\w*|relieved\s+by|helps?\s+with|"
                          r"improves?\s+with|worse\s+with|used\s+to)\b", re.I)
 
 
@@ -265,7 +271,7 @@ def pt_visit_dates(note: Note, note_classes: frozenset) -> list[tuple[Finding, s
     first = len(note.text) - len(note.text.lstrip())  # the first line with words (a fax header may be blank)
     head = " ".join([note.note_type or "", *(line[:HEADER_LINE] for line in
                                               note.text[first:first + 400].split("\n", 2)[:2])])[:300]
-    if _TELEHEALTH.search(head):
+    if _TELEHEALTH.search(head) and not _IN_PERSON.search(head):
         return []  # a video visit is not a date of in-person service
     header_end = note.text.find("\n", first) if "\n" in note.text[first:] else len(note.text)
     # a span of an episode that went on by video is not all in person: the visits' own dates say which were
@@ -284,7 +290,8 @@ def pt_visit_dates(note: Note, note_classes: frozenset) -> list[tuple[Finding, s
         visits = [d for d in visits if not _TELEHEALTH.search(_line(note.text, d.start))]
     # a summary that states its dates of service was written after them, and a scheduling, no-show or
     # administrative note records no visit: its own date is not one
-    own = not ranges and len({d.date for d in visits}) < 2 and not _NOT_A_VISIT.search(head)
+    own = not ranges and len({d.date for d in visits}) < 2 and not _NOT_A_VISIT.search(head) and \
+        not _TELEHEALTH.search(head)  # ("d/c by phone - seen in clinic 8/5-8/30": the clinic days, not this one)
     out = [(Finding("pt_visit", None, "", note.note_date), note.text[first:header_end], first, header_end)] if own else []
     if not ranges:  # the visits it names ("Eval 04/01/2025", "visits 09/05, 09/19, 10/03"), on its own lines too
         for d in visits:
