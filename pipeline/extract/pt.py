@@ -129,7 +129,8 @@ def service_dates(text: str, note_date) -> list:
             (k > 0 and bool(_LIST_HEAD.search(lines[k - 1])))  # "visit log (...), all in clinic:" then its dates
         if in_list:
             found += [d._replace(start=at + d.start, end=at + d.end) for d in find_dates(line, note_date, yearless=True)
-                      if not any(f.start <= at + d.start < f.end for f in found)]
+                      if not any(f.start <= at + d.start < f.end for f in found)
+                      and not _COUNTER.search(line, 0, d.start)]  # "Visit 1/6" counts visits
             lists.append((at, at + len(line)))
         at += len(line) + 1
     out = []
@@ -176,6 +177,7 @@ def _time_reference(t: Target):
     return found[0].date if found else None
 
 
+_COUNTER = re.compile(r"\b(?:visit|session|tx|treatment)\s*#?\s*$", re.I)
 _LIST_HEAD = re.compile(r"\b(?:visit\s+log|visits?\s+attended|dates?\s+of\s+service|visit\s+dates?|dos)\b[^\n]*:\s*$", re.I)
 _FLOWSHEET_ROW = re.compile(r"^\s*(?:location|therapist|provider|units|minutes|cpt)\b", re.I)
 _NOT_DONE = re.compile(r"\b(?:schedul\w*|invit\w*|referr\w*|not\s+(?:yet\s+)?(?:started|begun|done|completed)|will|to\s+be|"
