@@ -686,3 +686,20 @@ def test_a_diary_table_with_an_average_column_and_one_row_per_phase():
             "                 | Average\nBaseline week (pre-trial)  | 7    | 8, 7, 8, 7, 7, 8, 7.5     | 7.5\n"
             "Trial week 2024-12-03/09   | 7    | 4, 3, 3, 3, 2, 3, 3       | 3.0\nLeads removed.")
     assert 60.0 in {m.value for m in counted(_read(text, note_type="SCS Trial Follow-up"), "relief")}
+
+
+def test_an_addendum_that_corrects_an_odi_gives_the_corrected_value():
+    ms = _read("Addendum: ODI previously documented as 24% was entered in error (scoring error). Correct value 18%.")
+    assert [m.value for m in ms if m.label == "score"] == [18.0]
+    assert [m.value for m in counted(_read("ODI 30% today (repeated at end of trial per payer requirement)."),
+                                     "score")] == [30.0]
+
+
+@pytest.mark.parametrize("text, value", [
+    ("says back/leg pain was 8/10 before trial and 3/10 w the stimulater on most of the wk", 62.5),
+    ("pain was 7/10 now 2/10 w stim on", 71.4),
+    ("baseline week before trial avg 7.5/10. trial days 4/7-4/13 avg 3/10", 60.0),
+])
+def test_terse_and_misspelled_before_after_pain(text, value):
+    ms = _read(text, note_type="Telephone Encounter - SCS trial")
+    assert value in {m.value for m in ms if m.criterion == "trial" and m.label == "relief"}
