@@ -17,6 +17,10 @@ _PAIN = re.compile(r"\b(pain\w*|hurts?|hurting|LBP|radicul\w*|sciatica|neuropath
 # an abbreviation followed by a lab value, or in a sentence about glucose, is a lab ("FBS: 88 mg/dl")
 _LAB_VALUE = re.compile(r"^\s*[:=(]?\s*\d{2,3}(?:\.\d)?(?![\d%/.])", re.I)
 _FBS_VALUE = re.compile(r"\bFBS\s*[:=(]?\s*\d{2,3}(?![\d%/.])", re.I)  # "FBS 102 ...; repeat FBS in 3 months"
+_FBS_LAB = re.compile(r"\b(?:elevated|high|low|normal|abnormal|repeat|check|recheck|order)\s+FBS\b", re.I)
+# a surgery only planned, proposed or called off ("A fusion was planned for April but cancelled")
+_NOT_DONE = re.compile(r"\b(?:planned|scheduled|recommended|proposed|cancel\w*|declined|deferred|never\s+had|considering)\b",
+                       re.I)
 _GLUCOSE = re.compile(r"\b(?:mg/dl|mmol|glucose|blood\s+sugar|fasting|a1c|hba1c|sugars?)\b", re.I)
 _POLICY = re.compile(r"\b(?:polic(?:y|ies)|covers?|coverage|covered|criteria|indicated\s+for|indications?\s+(?:for|include)|"
                      r"approved\s+for|LCD|guidelines?)\b", re.I)
@@ -39,7 +43,7 @@ _LUMBAR = re.compile(r"\b([LS]\d|T1[0-2]|lumbar|lumbosacral|low(?:er)?\s+back|ba
 def normalize_indication(t: Target) -> list[Finding]:
     if t.metadata.get("kind") == "syndrome":
         if _LAB_VALUE.match(t.sentence[t.end - t.sent_start:]) or _GLUCOSE.search(t.sentence) or \
-                (t.text.upper() == "FBS" and _FBS_VALUE.search(t.sentence)):
+                (t.text.upper() == "FBS" and (_FBS_VALUE.search(t.sentence) or _FBS_LAB.search(t.sentence))):
             return []  # "FBS: 88 mg/dl" is a fasting blood sugar
         if _POLICY.search(t.sentence):
             return []  # "policy covers SCS for FBSS/CRPS": what a payer covers, not the patient's diagnosis
@@ -48,6 +52,8 @@ def normalize_indication(t: Target) -> list[Finding]:
         return []
     if _POLICY.search(t.sentence):
         return [Finding("surgery")]  # "indications include ... persistent pain following lumbar surgery": a policy's
+    if _NOT_DONE.search(t.sentence) and not _PERSISTING.search(t.sentence):
+        return [Finding("surgery")]
     if _CERVICAL.search(t.sentence) and not _LUMBAR.search(t.sentence):
         return [Finding("surgery")]  # neck surgery with neck pain: not failed back surgery syndrome
     if _RESOLVED.search(t.sentence) and not _PERSISTING.search(t.sentence):

@@ -292,6 +292,8 @@ def test_indication_found(nlp, text):
     "He denied any previous history of back pain or back surgeries.",
     "FBS 102 on 06/10; LBP, no surgery.",
     "Failed back surgery syndrome considered and excluded; no prior spine surgery.",
+    "A fusion was planned for April but cancelled after coronary stenting. Back pain is worse.",
+    "? Elevated FBS",
 ])
 def test_indication_absent(nlp, text):
     ms = mentions(nlp, text, "indication")
