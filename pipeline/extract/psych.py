@@ -30,6 +30,9 @@ _UNABLE = re.compile(r"\b(?:unable|not\s+able|cannot|can\s*not|could\s+not|can'?
 _AWAITED = re.compile(r"\b(?:until|till|pending|awaiting|await|waiting\s+(?:for|on)|needs?|requires?|required|"
                       r"prior\s+to|before)\s+(?:(?:the|a|her|his|their|formal|final)\s+)?(?:psych\w*\s+|behaviou?ral\s+"
                       r"(?:health\s+|medicine\s+)?)?$", re.I)
+# "permanent implant to be booked after clearance": a plan that waits for the clearance
+_AFTER_AWAITED = re.compile(r"\b(?:after|once|upon|following)\s+(?:(?:the|a|her|his|their|formal|final)\s+)?(?:psych\w*\s+)?$", re.I)
+_FUTURE = re.compile(r"\b(?:will|to\s+be|plan\w*|book\w*|schedul\w*|pending|then)\b", re.I)
 _WAITS_FOR = re.compile(r"\b(?:until|till|pending|awaiting)\s+(?:\w+\s+){0,2}(?:clearance|evaluation|eval)\b", re.I)
 _ASKED_FOR = re.compile(r"\b(?:referral|appt|appointment|consult\s+(?:placed|ordered|sent|requested))\b", re.I)
 _ASKED_AFTER = re.compile(r"^\W{0,3}(?:\w+\s+){0,2}?(?:recommended|requested|ordered|needed|pending|placed|booked|sent|"
@@ -97,7 +100,9 @@ def normalize_psych_outcome(t: Target) -> list[Finding]:
     if t.metadata.get("only_negated") and not negated:
         return []  # a bare "candidate" is an outcome only as "not a candidate"
     clears = (t.metadata.get("polarity") == "clear") != negated
-    if (clears and _AWAITED.search(t.sentence[:t.start - t.sent_start])) or _WAITS_FOR.search(t.sentence):
+    head = t.sentence[:t.start - t.sent_start]
+    if (clears and (_AWAITED.search(head) or (_AFTER_AWAITED.search(head) and _FUTURE.search(head)))) or \
+            _WAITS_FOR.search(t.sentence):
         return [Finding("pending", date=t.note_date)]  # "trial on hold (deferred) until psych clearance": not yet
     if clears and _CONDITIONAL.search(t.sentence) and not t.metadata.get("dated") == "note":
         return [Finding("conditional", date=_evaluation_date(t))]  # "conditionally cleared - pending six sessions"

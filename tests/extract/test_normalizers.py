@@ -650,6 +650,8 @@ def test_a_relative_named_before_a_report_is_only_the_reporter():
     ("SCS psychology evaluation recommended before the trial.", "pending"),
     ("Payer checklist item 5: psychological evaluation required before permanent SCS.", None),
     ("Wife had her psych eval last year for her own stimulator; she was cleared.", None),
+    ("Psychological evaluation scheduled for 04/22/2024; permanent SCS implant to be booked after clearance.",
+     "pending"),
 ])
 def test_psych_outcomes_named_with_their_evaluation(text, outcome):
     labels = {m.label for m in _read(text) if m.criterion == "psych" and not m.family
