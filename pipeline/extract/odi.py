@@ -26,7 +26,6 @@ _BOUND = re.compile(r"(?:[<>]\s*=?|[≤≥]|\b(?:at least|greater than|less than
                     r"goal|target|cut-?off|threshold|criteri\w*|requir\w*)\b)[^\d]{0,12}$", re.I)
 _CHANGE = re.compile(r"\b(improv\w*|decreas\w*|increas\w*|dropped|drop|chang\w*|reduc\w*|worsen\w*|by(?=\W{0,3}$)|mcid|"
                      r"difference|delta)\b", re.I)
-# a clause that gives the keyword's value by a label goes on the keyword's ("ODI v2.1a administered; score 38%")
 # a clause that repeats the measure, after the first ("Baseline ODI 56%; repeated at end of trial: 28%")
 _REPEATED_CLAUSE = re.compile(r";\s*(?:(?:it\s+)?(?:was\s+)?(?:repeated|re-?scored|re-?assessed|re-?administered|re-?checked|"
                               r"repeat)|now|today|currently|at\s+(?:the\s+)?end\s+of|post-?trial|at\s+follow-?up)\b", re.I)
@@ -37,6 +36,7 @@ _SCALE = re.compile(r"\b(?:max(?:imum)?|possible)\b", re.I)
 _RAW = re.compile(r"\braw\b", re.I)
 _TOTAL = re.compile(r"\btotal\b", re.I)
 _MAX_50 = re.compile(r"\b(?:max(?:imum)?|possible)\W{0,3}50\b", re.I)  # "ODI TOTAL: 19" over "ODI MAX: 50" is raw
+# a clause that gives the keyword's value by a label goes on the keyword's ("ODI v2.1a administered; score 38%")
 _VALUE_CLAUSE = re.compile(r";\s*(?:(?:raw|total|final)\s+)?(?:score[ds]?|total|result)\b", re.I)
 _CURRENT = re.compile(r"^\W{0,3}(?:today|now|currently|current|at this visit|this visit|at (?:the )?end of (?:the )?"
                       r"trial|at discharge|most recent|latest)\b", re.I)
@@ -203,7 +203,7 @@ def _odi_column(line: str) -> tuple[int, int] | None:
     """The ODI's column in a table's header line of several labels ("Date    ODI    VAS"): its index among the
     cells, and where its label starts."""
     cells = table_cells(line)
-    if len(cells) < 2 or any(ch.isdigit() for _, c in cells for ch in c if not _COLUMN_LABEL.fullmatch(c)):
+    if len(cells) < 2 or any(re.search(r"\d", c) for _, c in cells if not _COLUMN_LABEL.fullmatch(c)):
         return None
     hits = [(i, at) for i, (at, c) in enumerate(cells) if _COLUMN_LABEL.fullmatch(c)]
     return hits[0] if len(hits) == 1 else None

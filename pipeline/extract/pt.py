@@ -143,13 +143,16 @@ def service_dates(text: str, note_date) -> list:
         line_end = len(text) if line_end < 0 else line_end
         # a line of several dates says beside each what it was: its words run from the date before to the next
         many = [f for f in found if line_start <= f.start < line_end]
-        # a flowsheet's header of visit dates: the rows under it name visits ("Visit #", "Location", CPT units)
-        under = [ln[:24] for ln in text[line_end + 1:line_end + 400].split("\n")[:6]]
-        columns = len(many) >= 3 and any(_SERVICE.search(u) or _FLOWSHEET_ROW.search(u) for u in under)
+        columns = False
         if len(many) >= 3:
-            prev = [f.end for f in found[:k] if f.start >= line_start]
-            nxt = [f.start for f in found[k + 1:] if f.start < line_end]
-            line_start, line_end = (prev[-1] if prev else line_start), (nxt[0] if nxt else line_end)
+            # a flowsheet's header of visit dates: the rows under it name visits ("Visit #", "Location", CPT units)
+            under = [ln[:24] for ln in text[line_end + 1:line_end + 400].split("\n")[:6]]
+            columns = any(_SERVICE.search(u) or _FLOWSHEET_ROW.search(u) for u in under)
+            # this date's own words run from the date before it on the line to the one after (found is sorted)
+            if k > 0 and found[k - 1].start >= line_start:
+                line_start = found[k - 1].end
+            if k + 1 < len(found) and found[k + 1].start < line_end:
+                line_end = found[k + 1].start
         before, after = text[max(line_start, d.start - 30):d.start], text[d.end:min(line_end, d.end + 25)]
         if not re.search(r"[\w.]", after) and len(many) < 3:  # the line ends here, not its sentence: it goes on
             after = text[d.end:d.end + 25]

@@ -13,7 +13,7 @@ import re
 
 from pipeline.records import Finding, Note, Target
 from pipeline.extract.registry import normalizer, note_extractor
-from pipeline.extract.values import (Number, gap_ok, pain_change, percents, score_pairs, table_cells,
+from pipeline.extract.values import (Number, gap_ok, pain_change, percents, relief_pct, score_pairs, table_cells,
                                      words_to_digits, words_to_digits_around)
 from pipeline.nlp.quantities import quantities
 
@@ -246,7 +246,7 @@ def trial_tables(note: Note, note_classes: frozenset) -> list[tuple[Finding, str
     if diary:
         b, a, first, last = diary
         end = starts[last] + len(lines[last])
-        out.append((Finding("relief", max(round((b - a) / b * 100, 1), 0.0), "%", start=starts[first], end=end),
+        out.append((Finding("relief", relief_pct(b, a), "%", start=starts[first], end=end),
                     note.text[starts[first]:end], starts[first], end))
     for i, line in enumerate(lines):  # a diary's summary lines: "Baseline avg: 7.5" then "Trial avg: 2.5"
         b = _DIARY_LINE.match(line)
@@ -260,7 +260,7 @@ def trial_tables(note: Note, note_classes: frozenset) -> list[tuple[Finding, str
                 before, after = float(b.group("n")), float(a.group("n"))
                 if 0 < before <= 10 and after <= 10:
                     end = starts[j] + len(lines[j])
-                    out.append((Finding("relief", max(round((before - after) / before * 100, 1), 0.0), "%",
+                    out.append((Finding("relief", relief_pct(before, after), "%",
                                         start=starts[i], end=end), note.text[starts[i]:end], starts[i], end))
                 break
     out += _average_column(note.text, lines, starts)
@@ -274,11 +274,12 @@ def trial_tables(note: Note, note_classes: frozenset) -> list[tuple[Finding, str
         if columns is not None:  # a diary kept in two columns: the baseline days beside the trial days
             b, a, last = columns
             s, end = starts[i], starts[last] + len(lines[last])
-            out.append((Finding("relief", max(round((b - a) / b * 100, 1), 0.0), "%", start=s, end=end),
+            out.append((Finding("relief", relief_pct(b, a), "%", start=s, end=end),
                         note.text[s:end], s, end))
             continue
-        rows = [j for j in range(i + 1, min(i + 14, len(lines))) if table_cells(lines[j])]
-        averages = [j for j in rows if _AVERAGE_ROW.match(table_cells(lines[j])[0][1])]
+        below = [(j, cells) for j in range(i + 1, min(i + 14, len(lines))) if (cells := table_cells(lines[j]))]
+        rows = [j for j, _ in below]
+        averages = [j for j, cells in below if _AVERAGE_ROW.match(cells[0][1])]
         for j in averages[:1] or rows[:7]:  # a diary's average row ("| Average | 7.5 | 3.0 |"), else a pain row
             row = lines[j]
             if not averages and not _PAIN_LABEL.search(row.split("|")[1] if row.startswith("|") else row[:30]):
@@ -288,7 +289,7 @@ def trial_tables(note: Note, note_classes: frozenset) -> list[tuple[Finding, str
             if len(nums) >= 2 and 0 < nums[0][1] <= 10 and nums[1][1] <= 10:
                 b, a = nums[0][1], nums[1][1]
                 s = starts[i]
-                out.append((Finding("relief", max(round((b - a) / b * 100, 1), 0.0), "%", start=starts[j],
+                out.append((Finding("relief", relief_pct(b, a), "%", start=starts[j],
                                     end=starts[j] + len(row)), note.text[s:starts[j] + len(row)], s,
                             starts[j] + len(row)))
             break
@@ -326,7 +327,7 @@ def _average_column(text: str, lines: list[str], starts: list[int]) -> list:
         if rows == 2 and "before" in phases and "trial" in phases and 0 < phases["before"][0] <= 10 and phases["trial"][0] <= 10:
             (b, _), (a, last) = phases["before"], phases["trial"]
             s, end = starts[i], starts[last] + len(lines[last])
-            out.append((Finding("relief", max(round((b - a) / b * 100, 1), 0.0), "%", start=s, end=end), text[s:end], s, end))
+            out.append((Finding("relief", relief_pct(b, a), "%", start=s, end=end), text[s:end], s, end))
     return out
 
 

@@ -44,6 +44,11 @@ PERCENT = re.compile(
     r"(?P<one>\d{1,3}(?:\.\d+)?)\s*(?:%|percent|per\s+cent)", re.I)
 
 
+def relief_pct(before: float, after: float) -> float:
+    """Percent relief from a before and an after pain score; worse pain is no relief."""
+    return max(round((before - after) / before * 100, 1), 0.0)
+
+
 def percents(text: str) -> list[Number]:
     """Percent expressions; a range gives its lower bound ("between 40 and 60 percent", "30, 40 percent"),
     "greater than N%" gives N."""
@@ -80,11 +85,11 @@ def score_pairs(text: str) -> list[Number]:
             continue
         if not (m.group("a10") or m.group("b10") or _SCORE_CUE.search(text[:m.start()])):
             continue
-        out.append(Number(max(round((a - b) / a * 100, 1), 0.0), m.start(), m.end()))  # worse pain: no relief
+        out.append(Number(relief_pct(a, b), m.start(), m.end()))
     for m in MM_PAIR.finditer(text):
         a, b = float(m.group("a")), float(m.group("b"))
         if 0 < a <= 100 and b <= 100:
-            out.append(Number(max(round((a - b) / a * 100, 1), 0.0), m.start(), m.end()))
+            out.append(Number(relief_pct(a, b), m.start(), m.end()))
     return out
 
 
@@ -104,7 +109,7 @@ _AFTER_CUE = re.compile(r"(?:->|-->|→|=>|\bto|\bdown\s+to|\bnow|\bduring(?:\s+
                         + _FILLER + r"\W{0,12}$", re.I)
 _AFTER_AFTER = re.compile(r"^\W{0,3}(?:(?:on\s+)?(?:average\s+)?(?:during(?: the)?(?: scs)? trial|w(?:ith|/)? ?(?:the )?(?:trial|stim\w*)|"
                           r"on the trial|while the leads|during (?:it|stim\w*)|during(?=\s*[.;,)]|\s*$)|"
-                          r"at the end of (?:the )?(?:trial|week|stimulation)|with stim\w*|on stim\w*|"
+                          r"at the end of (?:the )?(?:trial|week|stimulation)|on stim\w*|"
                           r"by (?:the end of )?(?:day|night) \d{1,2}(?: of (?:the )?(?:trial|stim\w*))?)|now)\b", re.I)
 _SCORE = re.compile(r"\b(?P<a>\d{1,2}(?:\.\d)?)(?:\s*(?:or|-|to)\s*(?P<b>\d{1,2}(?:\.\d)?))?"
                     r"(?:\s*(?:/\s*10|out\s+of\s+10|of\s+10)\b)?(?![\d/%]|\.\d)", re.I)
@@ -191,7 +196,7 @@ def pain_change(text: str) -> list[Number]:
     if b <= 0:
         return []
     start, end = min(mb.start(), ma.start()), max(mb.end(), ma.end())
-    return [Number(max(round((b - a) / b * 100, 1), 0.0), start, end)]
+    return [Number(relief_pct(b, a), start, end)]
 
 
 _CELL_SPLIT = re.compile(r"\s*\|\s*|\s{2,}|\t")

@@ -347,7 +347,7 @@ def _span_hits(text: str, a: int, b: int, words: dict) -> set:
 
 
 _LAST_WORDS: list = [None, None, None]  # the last text read, its filter and its words: `can_count` then `window`
-_LAST_POSITIONS: list = [None, None]  # the last text whose words were placed, and where
+_LAST_POSITIONS: list = [None, None, None]  # the last text whose words were placed, its words, and where they stand
 
 
 def _note_words(text: str, f) -> tuple[dict, set]:
@@ -369,15 +369,15 @@ def _note_words(text: str, f) -> tuple[dict, set]:
 def _positions(text: str, words: dict) -> tuple[list, list]:
     """Where the words that hit something stand in the note, in text order, with their hits (read once per note:
     its paragraphs and sentences are then a range of them)."""
-    if _LAST_POSITIONS[0] is text and _LAST_POSITIONS[1][0] is words:
-        return _LAST_POSITIONS[1][1]
+    if _LAST_POSITIONS[0] is text and _LAST_POSITIONS[1] is words:
+        return _LAST_POSITIONS[2]
     starts, hits = [], []
     for m in WORD.finditer(text):
         h = words.get(m.group())
         if h:
             starts.append(m.start())
             hits.append(h)
-    _LAST_POSITIONS[:] = text, (words, (starts, hits))
+    _LAST_POSITIONS[:] = text, words, (starts, hits)
     return starts, hits
 
 

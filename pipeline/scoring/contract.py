@@ -121,7 +121,7 @@ def _in_person(found: Indexed, ms: Indexed, review_date: dt.date) -> Indexed:
     visits = any(m.label == "pt_visit" for _, m in found)
     out = []
     for i, m in found:
-        inside = [d for d in video if m.label == "service_range" and m.date < d <= m.date_end]
+        inside = [d for d in video if m.date < d <= m.date_end] if m.label == "service_range" else []
         if not inside:
             out.append((i, m))
         elif not visits:
