@@ -222,8 +222,21 @@ def _copied_forward(text: str) -> list[tuple[int, int]]:
     for m in _COPIED.finditer(text):
         start = text.rfind("\n", 0, m.start()) + 1
         end = PARAGRAPH_BREAK.search(text, m.end())
-        out.append((start, end.start() if end else len(text)))
+        end = end.start() if end else len(text)
+        line_end = text.find("\n", m.end())
+        if 0 <= line_end < end and text[m.end():line_end].rstrip().endswith(":"):
+            # a heading ("Problem list (copied forward):") heads its list: the first line that is no item ends it
+            at = line_end + 1
+            for item in _LIST_ITEM.finditer(text, at, end):
+                if item.start() != at:
+                    break
+                at = item.end() + 1
+            end = min(end, max(at - 1, line_end)) if at > line_end + 1 else end
+        out.append((start, end))
     return out
+
+
+_LIST_ITEM = re.compile(r"^[ \t]*(?:[-*\u2022\u00b7\u25aa?>o]|\d{1,2}[.)]|#)[ \t][^\n]*", re.M)
 
 
 def _dedupe(mentions: list[Mention]) -> list[Mention]:

@@ -15,7 +15,7 @@ import re
 
 from pipeline.extract.registry import normalizer, note_extractor
 from pipeline.io.dates import find_dates
-from pipeline.extract.values import table_cells, words_to_digits
+from pipeline.extract.values import IN_ERROR, table_cells, words_to_digits
 from pipeline.nlp.quantities import Quantity, quantities
 from pipeline.records import Finding, Note, Target
 
@@ -47,8 +47,6 @@ _BEFORE_KEYWORD = re.compile(r"^\W{0,2}\s*(?:disability\s+)?(?:on|in|for|by|per|
 ACCEPTED = ("percent", "raw50", "per100", "decimal", "number")
 _OTHER_INDEX = re.compile(r"\b(?:neck|pain|headache|upper\s+extremity|arm)\s*$", re.I)
 _LABEL = re.compile(r"[A-Za-z][\w-]*\s*[:=]|\b[A-Z]{2,}")  # another cell's measure: "PEG: 7", "PHQ-9=7", "NDI 30%"
-_IN_ERROR = re.compile(r"\b(?:in\s+error|erroneous(?:ly)?|incorrect(?:ly)?|mis-?(?:transcribed|dictated|typed)|typo|"
-                       r"should\s+(?:have\s+)?read|was\s+wrong)\b", re.I)
 _CORRECT_VALUE = re.compile(r"\W*\b(?:the\s+)?correct(?:ed)?\s+(?:odi\s+|oswestry\s+)?(?:value|score)?\s*(?:is|=|:|of)?\s*"
                             r"(\d{1,3}(?:\.\d)?)\s*%", re.I)
 MAX_GAP = 60  # characters of words allowed between "ODI" and its number ("...form today, which came out at 30%")
@@ -103,12 +101,14 @@ def normalize_odi(t: Target) -> list[Finding]:
         return [Finding("template_blank")]
     if first is None:
         return [_before(t) or Finding("mention")]
-    wrong = _IN_ERROR.search(t.sentence)
+    wrong = IN_ERROR.search(t.sentence)
     if wrong:  # "transcribed as 14 percent ... in error": the value an addendum withdraws, and the one it gives
         fixed = _CORRECT_VALUE.search(t.sentence, wrong.end()) or _CORRECT_VALUE.match(t.following)
+        withdrawn = [Finding("withdrawn", _score(first), "%", start=t.start, end=t.end)] \
+            if tail_start + first.end <= wrong.start() and _score(first) is not None else []
         if fixed and 0 <= float(fixed.group(1)) <= 100:
-            return [Finding("score", float(fixed.group(1)), "%", start=t.start, end=t.end)]
-        return [Finding("corrected")]
+            return withdrawn + [Finding("score", float(fixed.group(1)), "%", start=t.start, end=t.end)]
+        return withdrawn or [Finding("corrected")]
     gap = _gap(tail, 0, first.start, found)
     if len(gap) > MAX_GAP:
         return [_before(t) or Finding("mention")]

@@ -290,9 +290,11 @@ def pt_visit_dates(note: Note, note_classes: frozenset) -> list[tuple[Finding, s
         # a log whose rows say which visits were by video ("| 04/01/2024 | Video-home | GP,95 |") keeps the others;
         # a summary that does not say which is left to the visits' own notes
         lines = note.text.split("\n")
-        if not any(_TELEHEALTH.search(lines[k]) for k in _log_rows(lines)):
+        by_video = [lines[k] for k in _log_rows(lines) if _TELEHEALTH.search(lines[k])]
+        if not by_video:
             return []
-        visits = [d for d in visits if not _TELEHEALTH.search(_line(note.text, d.start))]
+        video = {d.date for line in by_video for d in find_dates(line, note.note_date)}
+        visits = [d for d in visits if d.date not in video and not _TELEHEALTH.search(_line(note.text, d.start))]
     # a summary that states its dates of service was written after them, and a scheduling, no-show or
     # administrative note records no visit: its own date is not one
     own = not ranges and len({d.date for d in visits}) < 2 and not _NOT_A_VISIT.search(head) and \

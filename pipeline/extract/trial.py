@@ -13,7 +13,7 @@ import re
 
 from pipeline.records import Finding, Note, Target
 from pipeline.extract.registry import normalizer, note_extractor
-from pipeline.extract.values import (Number, gap_ok, pain_change, percents, relief_pct, score_pairs, table_cells,
+from pipeline.extract.values import (IN_ERROR, Number, gap_ok, pain_change, percents, relief_pct, score_pairs, table_cells,
                                      words_to_digits, words_to_digits_around)
 from pipeline.nlp.quantities import quantities
 
@@ -97,6 +97,9 @@ def normalize_trial_relief(t: Target) -> list[Finding]:
     named = part if re.search(r"\btrial\b", part, re.I) else s
     if label == "relief" and _EARLIER.search(named) and not _REPEAT.search(named):
         label = "earlier_trial"  # a first or failed trial, superseded when a later trial's relief is written
+    wrong = IN_ERROR.search(s)
+    if wrong and n.end <= wrong.start() and label in ("relief", "unattributed"):
+        label = "withdrawn"  # "relief previously documented as 45% was entered in error": no longer the value
     return [Finding(label, n.value, "%", start=min(start, t.start), end=max(end, t.end))]
 
 

@@ -98,6 +98,10 @@ def gap_ok(gap: str, limit: int) -> bool:
     return len(gap) <= limit and not re.search(r"[\d;]|\.\s", gap)
 
 
+# an addendum that withdraws a value ("45% was entered in error; ... was 55%"): what comes before it is withdrawn
+IN_ERROR = re.compile(r"\b(?:in\s+error|erroneous(?:ly)?|incorrect(?:ly)?|mis-?(?:transcribed|dictated|typed)|typo|"
+                      r"should\s+(?:have\s+)?read|was\s+wrong)\b", re.I)
+
 _FILLER = r"(?:\s+(?:about|approximately|approx\.?|around|roughly|only|just|a|an))*\W{0,3}"
 _BEFORE_CUE = re.compile(r"(?:\bbaseline|\bpre-?\s?trial|\bbefore(?:\s+the)?(?:\s+trial)?|\bprior(?:\s+to\s+the\s+trial)?|"
                          r"\bfrom|\bpre-?(?:implant|procedure|op)|\binitially|\busual(?:ly)?|\baveraging|\bwas)"
@@ -107,7 +111,8 @@ _BEFORE_AFTER = re.compile(r"^[^.;\d]{0,30}?\b(?:pre-?\s?trial|before\s+(?:the\s
 _AFTER_CUE = re.compile(r"(?:->|-->|→|=>|\bto|\bdown\s+to|\bnow|\bduring(?:\s+the\s+trial)?|\btrial\s+(?:avg|average|mean)|"
                         r"\bw(?:ith|/)?\s+(?:the\s+)?(?:trial|stim\w*)|\bwhile|\bcurrently|\bon\s+the\s+trial)"
                         + _FILLER + r"\W{0,12}$", re.I)
-_AFTER_AFTER = re.compile(r"^\W{0,3}(?:(?:on\s+)?(?:average\s+)?(?:during(?: the)?(?: scs)? trial|w(?:ith|/)? ?(?:the )?(?:trial|stim\w*)|"
+_AFTER_AFTER = re.compile(r"^\W{0,3}(?:(?:on\s+)?(?:average\s+)?(?:during(?: the| her| his| their)?(?: [\w-]+){0,2}? trial|"
+                          r"w(?:ith|/)? ?(?:the )?(?:trial|stim\w*)|"
                           r"on the trial|while the leads|during (?:it|stim\w*)|during(?=\s*[.;,)]|\s*$)|"
                           r"at the end of (?:the )?(?:trial|week|stimulation)|on stim\w*|"
                           r"by (?:the end of )?(?:day|night) \d{1,2}(?: of (?:the )?(?:trial|stim\w*))?)|now)\b", re.I)

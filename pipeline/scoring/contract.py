@@ -14,7 +14,7 @@ from dateutil.relativedelta import relativedelta
 
 from pipeline.records import Mention
 from pipeline.scoring.registry import (ALL_FLAGS, NOT_AFFIRMED, SCORERS, CriterionResult, Facts, Indexed, _latest, _number,
-                                       affirmed, latest_against, scorer)
+                                       affirmed, latest_against, scorer, without_withdrawn)
 
 STATUSES = ("met", "not_met", "insufficient")
 DETERMINATIONS = ("criteria_met", "criteria_not_met", "insufficient_documentation")
@@ -57,8 +57,8 @@ def score_indication(ms: Indexed, review_date: dt.date, p: dict, name: str) -> C
     ("score",), NOT_AFFIRMED,
     lambda p: f"ODI \u2265 {_number(p['min_score'])} %, the most recent on or before the review date"), min_score=21)
 def score_odi(ms: Indexed, review_date: dt.date, p: dict, name: str) -> CriterionResult:
-    found = sources_first([(i, m) for i, m in ms if m.label == "score" and m.value is not None
-                           and affirmed(m, review_date)])
+    found = sources_first(without_withdrawn([(i, m) for i, m in ms if m.label == "score" and m.value is not None
+                                             and affirmed(m, review_date)], ms, review_date))
     # a score written with the date it was taken ("ODI score: 46 %  Date: 04/08/24" on a form) is as old as that
     return latest_against(found, p["min_score"], name, lambda m: {
         "odi_score": m and m.value, "odi_date": m and m.note_date, "odi_note_id": m and m.note_id},
@@ -72,7 +72,8 @@ def score_odi(ms: Indexed, review_date: dt.date, p: dict, name: str) -> Criterio
     lambda p: f"pain relief \u2265 {_number(p['min_relief_pct'])} % in the most recent SCS trial, as a number"),
     min_relief_pct=50)
 def score_trial(ms: Indexed, review_date: dt.date, p: dict, name: str) -> CriterionResult:
-    usable = [(i, m) for i, m in ms if m.value is not None and affirmed(m, review_date) and not m.historical]
+    usable = without_withdrawn([(i, m) for i, m in ms if m.value is not None and affirmed(m, review_date)
+                                and not m.historical], ms, review_date)
     # the most recent trial: a first or failed trial counts only when no other trial's relief is written
     found = [(i, m) for i, m in usable if m.label == "relief"] or [(i, m) for i, m in usable
                                                                  if m.label == "earlier_trial"]

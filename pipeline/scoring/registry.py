@@ -85,6 +85,14 @@ def source_of(found: Indexed, chosen: tuple[int, Mention]) -> tuple[int, Mention
     return ordered[k]
 
 
+def without_withdrawn(found: Indexed, ms: Indexed, review_date: dt.date) -> Indexed:
+    """The values an addendum withdrew ("relief previously documented as 45% was entered in error") no longer
+    count, in its note or an earlier one."""
+    gone = [(m.note_date, m.value) for _, m in ms if m.label == "withdrawn" and m.value is not None
+            and affirmed(m, review_date)]
+    return [(i, m) for i, m in found if not any(m.note_date <= d and abs(m.value - v) < 0.05 for d, v in gone)]
+
+
 def latest_against(found: Indexed, minimum: float, name: str, columns, when=None) -> CriterionResult:
     """The most recent valued mention held against `minimum`; `columns(m)` gives its review columns
     (`columns(None)` the empty ones when nothing was found). `when(m)`: the date a value was taken

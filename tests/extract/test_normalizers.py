@@ -98,6 +98,7 @@ TRIAL_NOTE = "SCS Trial Follow-up"
     ("The first trial gave only 20% relief; the repeat trial gave 65% relief.", 65),
     ("Average pain during the trial was 3/10 from a baseline of 8/10.", 62.5),
     ("Pain 8/10 before, 2/10 during. Pain back to 7/10 since the leads came out.", 75),
+    ("Pain NRS 8/10 at baseline; average 3/10 during the 7-day repeat trial.", 62.5),
 ])
 def test_trial_relief_values(nlp, text, value):
     ms = counted(mentions(nlp, text, "trial", note_type=TRIAL_NOTE), "relief")
@@ -130,6 +131,8 @@ def test_trial_relief_distractors(nlp, text):
     "Walking tolerance 10 min -> 45 min.",
     "Trial relief: ?5% (illegible)",
     "Expected relief with the trial was 60%.",
+    "Discussion: trial relief was below the 50% benchmark; discussed a repeat trial.",
+    "The trial fell short of the 50% relief requirement.",
 ])
 def test_trial_relief_words_thresholds_coverage(nlp, text):
     ms = mentions(nlp, text, "trial", note_type=TRIAL_NOTE)

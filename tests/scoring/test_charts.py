@@ -112,3 +112,24 @@ def test_a_registry_span_of_an_episode_that_went_on_by_video_counts_only_its_cli
                 review_date="2024-09-30")
     assert (str(row["pt_first_date"]), str(row["pt_last_date"]), row["pt_status"]) == ("2024-03-04", "2024-04-08",
                                                                                         "not_met")
+
+
+def test_a_value_an_addendum_says_was_entered_in_error_gives_way_to_the_corrected_one():
+    row = chart(("2025-05-12", "SCS Trial Follow-up", "SCS TRIAL FOLLOW-UP\nOverall relief 45% per patient. Leads removed.\n\n"
+                 "Addendum 05/14/2025: trial relief previously documented as 45% was entered in error; the patient's "
+                 "overall relief was 55%."))
+    assert row["trial_relief_pct"] == 55.0 and row["trial_status"] == "met"
+
+
+def test_a_date_the_notes_own_visit_log_gives_as_video_is_no_in_person_visit():
+    log = "\n".join([f"2025-03-{d:02d}\tClinic" for d in (3, 6, 10, 13)] +
+                    [f"2025-{m:02d}-{d:02d}\tVideo (telehealth)" for m, d in ((3, 17), (3, 24), (4, 7), (4, 28))])
+    row = chart(("2025-04-28", "PT Discharge Summary", f"PT Discharge Summary\nDOS: 2025-04-28\nVisit log:\nDate\tMode\n{log}"))
+    assert (str(row["pt_first_date"]), str(row["pt_last_date"])) == ("2025-03-03", "2025-03-13")
+
+
+def test_a_copied_forward_list_ends_where_its_items_end():
+    row = chart(("2024-10-02", "Pain Consultation", "Pain consult.\nODI: 44%"),
+                ("2025-04-15", "Pain Progress Note", "Pain Progress Note\nProblem list (copied forward):\n"
+                 "- Lumbar stenosis L4-5\n- COPD\nODI 36% today.\nPlan: permanent SCS."))
+    assert row["odi_score"] == 36.0 and row["odi_note_id"] == "P-N2"

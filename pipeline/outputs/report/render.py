@@ -47,6 +47,7 @@ LABEL_WHY = {
     "other_treatment": "relief attributed to another treatment (injection, ablation, block, medication)",
     "unattributed": "relief not attributed to the SCS trial",
     "earlier_trial": "relief in a first or failed trial, superseded by a later trial",
+    "withdrawn": "a value an addendum says was entered in error",
     "telehealth": "PT by video or telehealth, not in person",
     ("psych", "conditional"): "a conditional clearance; another outcome was used",
     "function_gain": "a gain in function or less medication, not pain relief",
