@@ -185,6 +185,23 @@ def normalize_other_instrument(t: Target) -> list[Finding]:
 # questionnaire's items and total ("Questionnaire: OSWESTRY LOW BACK PAIN DISABILITY QUESTIONNAIRE" ... "Raw total: 19 / 50")
 _HEADING = re.compile(r"^\W*(?:(?:questionnaire|form|instrument|measure|flowsheet|assessment)\s*:\s*)?"
                       r"(?:modified\s+|revised\s+)?(?:oswestry|odi)\b[^\d\n]{0,60}$", re.I)
+_HEADING_START = re.compile(r"^\W*(?:(?:questionnaire|form|instrument|measure|flowsheet|assessment)\s*:\s*)?"
+                            r"(?:modified\s+|revised\s+)?(?:oswestry|odi)\b", re.I)
+
+
+def _heading(line: str) -> bool:
+    """An ODI heading, also with a version or a scale in it ("Oswestry Disability Index (v2.1a), each section scored
+    0-5"): its noise numbers are no value."""
+    if _HEADING.match(line):
+        return True
+    if not _HEADING_START.match(line) or not re.search(r"\d", line):
+        return False
+    for q in quantities(line):
+        if q.noise:
+            line = line[:q.start] + re.sub(r"\d", "#", line[q.start:q.end]) + line[q.end:]
+    return _HEADING.match(line) is not None
+
+
 _ROW_DATE = re.compile(r"\b\d{1,2}/\d{1,2}/\d{2,4}\b")
 # a line that gives the heading's value by a label: "Last Filed Value: 44 %", "Raw total: 19 / 50", "Score: 38%"
 _VALUE_LINE = re.compile(r"^\W*(?:(?:last\s+filed\s+|current\s+|filed\s+)?value|result|(?:raw\s+|total\s+|final\s+)?"
@@ -255,7 +272,7 @@ def odi_tables(note: Note, note_classes: frozenset) -> list[tuple[Finding, str, 
             if rows:
                 found.append(max(rows, key=lambda r: r[0]))
             continue
-        if not _HEADING.match(line) or line.strip().endswith((".", "?")) or "__" in line:
+        if not _heading(line) or line.strip().endswith((".", "?")) or "__" in line:
             continue  # a sentence, or a blank fill-in field ("Oswestry (ODI): ____ %"), heads no block
         rows, block_date, labelled = [], None, None
         for j in range(k + 1, min(k + BLOCK_LINES, len(lines))):

@@ -50,7 +50,7 @@ _OTHER_PURPOSE = re.compile(r"\b(?:WPI|whole[- ]person|impairment\s+rating|P&S|p
 _NAMES_SCS = re.compile(r"\b(?:SCS|spinal\s+cord|stimulat\w*|neurostim\w*|neuromodulation|implant\w*)\b", re.I)
 _RELATIVE_SUBJECT = re.compile(r"^\W*(?:(?:his|her|their|pt'?s|patient'?s)\s+)?(?:wife|husband|spouse|partner|mother|"
                                r"father|son|daughter|sister|brother|mom|dad)\b", re.I)
-_PSYCH_WORD = re.compile(r"\b(?:psych\w*|behaviou?ral\s+(?:health|medicine))\b", re.I)
+_PSYCH_WORD = re.compile(r"\b(?:psyc\w*|behaviou?ral\s+(?:health|medicine))\b", re.I)
 _OTHER_CLEARER = re.compile(r"\b(?:cardi\w*|medical(?:ly)?|surg\w*|anesthe\w*|PCP|dental|pulmon\w*|hematolog\w*)\b", re.I)
 _DECLINED = re.compile(r"\b(?:declin\w*|refus\w*|cancel\w*|does\s+not\s+want|did\s+not\s+want)\b", re.I)
 

@@ -190,6 +190,15 @@ _TELEHEALTH = re.compile(r"\b(?:video|telehealth|tele-?(?:pt|rehab\w*|therapy|vi
                          r"e-?visits?|(?:tele)?phone\s+(?:check[- ]?ins?|visits?|sessions?|follow[- ]?ups?)|by\s+(?:tele)?phone)\b", re.I)
 
 
+# a change to video still to come ("last in person, switching to phone check ins"): this visit was not by video
+_TO_COME = re.compile(r"\b(?:will|switch\w*|transition\w*|chang\w*|mov\w*|convert\w*|going)\s+(?:\w+\s+){0,2}$", re.I)
+
+
+def _video_now(text: str) -> bool:
+    """Whether `text` says a visit was given by video or phone, not that later ones will be."""
+    return any(not _TO_COME.search(text[max(0, m.start() - 30):m.start()]) for m in _TELEHEALTH.finditer(text))
+
+
 @normalizer("PT", criterion="pt")
 def normalize_pt(t: Target) -> list[Finding]:
     s = t.sentence
@@ -276,7 +285,8 @@ def pt_visit_dates(note: Note, note_classes: frozenset) -> list[tuple[Finding, s
     first = len(note.text) - len(note.text.lstrip())  # the first line with words (a fax header may be blank)
     head = " ".join([note.note_type or "", *(line[:HEADER_LINE] for line in
                                               note.text[first:first + 400].split("\n", 2)[:2])])[:300]
-    if _TELEHEALTH.search(head) and not _IN_PERSON.search(head):
+    by_video = _video_now(head)
+    if by_video and not _IN_PERSON.search(head):
         return []  # a video visit is not a date of in-person service
     header_end = note.text.find("\n", first) if "\n" in note.text[first:] else len(note.text)
     # a span of an episode that went on by video is not all in person: the visits' own dates say which were
@@ -298,7 +308,7 @@ def pt_visit_dates(note: Note, note_classes: frozenset) -> list[tuple[Finding, s
     # a summary that states its dates of service was written after them, and a scheduling, no-show or
     # administrative note records no visit: its own date is not one
     own = not ranges and len({d.date for d in visits}) < 2 and not _NOT_A_VISIT.search(head) and \
-        not _TELEHEALTH.search(head)  # ("d/c by phone - seen in clinic 8/5-8/30": the clinic days, not this one)
+        not by_video  # ("d/c by phone - seen in clinic 8/5-8/30": the clinic days, not this one)
     out = [(Finding("pt_visit", None, "", note.note_date), note.text[first:header_end], first, header_end)] if own else []
     if not ranges:  # the visits it names ("Eval 04/01/2025", "visits 09/05, 09/19, 10/03"), on its own lines too
         for d in visits:

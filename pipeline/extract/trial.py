@@ -27,7 +27,7 @@ _FUNCTION_GAIN = re.compile(r"\b(?:walk\w*|ambulat\w*|distance|sleep\w*|sitting|
                             re.I)
 # a value that is another measure's ("ODI: 34 %", "coverage 85%", "battery 60%"): not the trial's relief
 _OTHER_MEASURE = re.compile(r"\b(?:ODI|oswestry|NDI|PEG|PHQ-?9|GAD-?7|FOTO|PROMIS|coverage|overlap|battery|charge|"
-                            r"disability(?:\s+index)?)\b[^\d;.]{0,8}$", re.I)
+                            r"disability(?:\s+index)?)\b(?:[^\d;.]{0,8}|(?:\s+\w+){1,3}?\s+from\W{0,3})$", re.I)
 # a sentence about how much medication was taken, that names no pain ("oxycodone 5 mg twice a day during the trial
 # vs 4x/day before (50% reduction)"): its percent is the analgesic's, not pain relief
 _MEDICATION = re.compile(r"\b(?:mg|mcg|mme|opioids?|narcotics?|oxycodone|hydrocodone|morphine|tramadol|hydromorphone|"

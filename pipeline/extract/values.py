@@ -130,7 +130,7 @@ _AFTER_IN_CLAUSE = re.compile(r"->|-->|→|=>|\bdown\s+to|\bto\b|\bnow\b|\bdurin
                               r"\btrial\s+(?:days?|week|period)\b[^.;]{0,30}?\b(?:avg|average|mean)\b", re.I)
 
 
-_SCORE_NEXT = re.compile(r"\s*(?:is\s+|at\s+|about\s+|a\s+|~)?\d")
+_SCORE_NEXT = re.compile(r"\s*(?:(?:is|was|at|about|a|an|down|dropped|came|went|fell|to|around|only|just|approx\.?)\s+){0,4}~?\d")
 # "3/10 from a baseline of 8/10": the baseline named after the score is the next score's
 _COMPARED_FROM = re.compile(r"^\W{0,3}(?:from|compared\s+(?:to|with)|vs\.?|versus|down\s+from)\b", re.I)
 # a score the pain went back to once the trial ended

@@ -186,10 +186,15 @@ def _blank_furniture(text: str, lines: list[str], rules: ShapeRules) -> list[boo
 _MAY_RUN_ON = re.compile(r"\n(?=[ \t]{0,3}(?:[a-z(\d~≈]|[A-Z][a-z]+\b))")  # a line break before a line that may go on a sentence
 
 
-def _runs_on(a: str, b: str, cut: bool) -> bool:
+def _runs_on(a: str, b: str, cut: bool, after: str = "") -> bool:
     """Whether line `a`'s sentence goes on in line `b`: a long line that goes on, or any open line a fax header
-    or footer cut off (`cut`). (The cheap tests first: most lines of a note end a sentence or are short.)"""
+    or footer cut off (`cut`). A short open line with more text under it (`after`) is a line of its own, as in a
+    terse note ("she will do trial 5/20" over "oswestery 23/50 today" over "wt 212"): wrapped prose fills its
+    lines up to a paragraph's or sentence's end. (The cheap tests first: most lines of a note end a sentence or
+    are short.)"""
     if not ((len(a) >= _WRAP_MIN or cut) and _ENDS_OPEN.match(a[-1:]) and "|" not in a) or _LIST_OR_FIELD.match(b):
+        return False
+    if after.strip() and len(b.strip()) < min(0.5 * len(a), _WRAP_MIN) and _ENDS_OPEN.match(b.rstrip()[-1:]) and not cut:
         return False
     tail = a[-60:]
     starts_on = _STARTS_CONTINUED.match(b) or (_STARTS_NUMBER.match(b) and (_NEEDS_MORE.search(tail) or _NUMBER_GOES_ON.match(b)
@@ -205,7 +210,9 @@ def _join_wrapped(lines: list[str], furniture: list[bool], text: str) -> str:
         for m in _MAY_RUN_ON.finditer(text):
             i = m.start()
             end = text.find("\n", i + 1)
-            if _runs_on(text[text.rfind("\n", 0, i) + 1:i].rstrip(), text[i + 1:len(text) if end < 0 else end], False):
+            after = "" if end < 0 else text[end + 1:(text.find("\n", end + 1) + 1 or len(text) + 1) - 1]
+            if _runs_on(text[text.rfind("\n", 0, i) + 1:i].rstrip(), text[i + 1:len(text) if end < 0 else end], False,
+                        after):
                 out.append(text[at:i])
                 out.append(" ")
                 at = i + 1
@@ -217,7 +224,7 @@ def _join_wrapped(lines: list[str], furniture: list[bool], text: str) -> str:
         j = i + 1
         while j < len(lines) - 1 and furniture[j]:  # a sentence may run on over a fax header or footer
             j += 1
-        sep = " " if _runs_on(lines[i].rstrip(), lines[j], j > i + 1) else "\n"
+        sep = " " if _runs_on(lines[i].rstrip(), lines[j], j > i + 1, lines[j + 1] if j + 1 < len(lines) else "") else "\n"
         for k in range(i + 1, j + 1):
             out.append(sep)
             out.append(lines[k])

@@ -97,8 +97,8 @@ BLIND_FLOORS = {"fax-packets": (22, 98.0), "multi-ehr": (22, 97.5), "fax-packets
                 "multi-ehr-4": (16, 98.0), "fax-packets-5": (16, 95.0), "multi-ehr-5": (16, 98.0),
                 "scanned-packets-6": (16, 97.0), "dictation-6": (16, 98.0), "workers-comp-7": (16, 98.0),
                 "va-cprs-7": (16, 98.5), "behavioral-health-7": (16, 97.0), "registry-8": (16, 96.5),
-                "msk-physio-8": (16, 99.0), "telehealth-8": (16, 97.5), "rural-terse-9": (15, 94.0),
-                "spine-surgery-9": (15, 96.0), "ehr-migration-9": (16, 99.0)}
+                "msk-physio-8": (16, 99.0), "telehealth-8": (16, 97.5), "rural-terse-9": (16, 99.0),
+                "spine-surgery-9": (16, 99.0), "ehr-migration-9": (16, 99.0)}
 
 
 @pytest.mark.parametrize("name", sorted(BLIND_FLOORS))

@@ -43,6 +43,7 @@ def test_shapes_read_as_a_reader_would(text, read):
     "Treatment log for the course of physical therapy as follows\n12/03/2024 eval\n12/05/2024 tx",
     "Plan reviewed with the patient and her husband at length today\n1. PT\n2. Psych",
     "Short line\n36/100",
+    "pre trial  saw dr castellanos 4/1 in billings she will do trial 5/20\noswestry 23/50 today\nwt 212 bp 138/84",
 ])
 def test_a_row_a_list_or_a_short_line_is_not_joined(text):
     assert read_shapes(text) == text

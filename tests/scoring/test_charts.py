@@ -133,3 +133,25 @@ def test_a_copied_forward_list_ends_where_its_items_end():
                 ("2025-04-15", "Pain Progress Note", "Pain Progress Note\nProblem list (copied forward):\n"
                  "- Lumbar stenosis L4-5\n- COPD\nODI 36% today.\nPlan: permanent SCS."))
     assert row["odi_score"] == 36.0 and row["odi_note_id"] == "P-N2"
+
+
+def test_a_questionnaire_headed_with_its_version_and_scale_gives_its_raw_total():
+    row = chart(("2025-01-22", "Patient-Reported Outcomes Form", "PATIENT-REPORTED OUTCOMES\n"
+                 "Oswestry Disability Index (v2.1a), each section scored 0-5\n"
+                 "  Pain intensity ...... 3     Standing ........ 3\n  Walking ............. 3     Sitting ......... 2\n"
+                 "  Raw score: 23 / 50\n\nVAS back: 8/10     PHQ-9: 11"))
+    assert row["odi_score"] == 46.0
+
+
+def test_a_terse_visit_that_says_later_ones_go_to_phone_is_an_in_person_visit():
+    row = chart(("2025-03-03", "PT Initial Evaluation", "coulee creek PT  initial eval in clinic  POC 2x wk x 8 wk  -S lund PT"),
+                ("2025-03-28", "PT Daily Note", "visit 7 in clinic. last in person, switching to phone check ins  -S lund PT"),
+                ("2025-04-20", "PT Daily Note", "phone check in  HEP going ok  -S lund PT"))
+    assert (str(row["pt_first_date"]), str(row["pt_last_date"])) == ("2025-03-03", "2025-03-28")
+
+
+@pytest.mark.parametrize("text", ["f/u  ODI 17/50  psyc referral placed for SCS  -JO",
+                                  "f/u  ODI 17/50  psych eval for SCS sched 7/9  -JO"])
+def test_a_terse_notes_field_break_ends_a_plan_and_a_misspelt_psych_referral_is_pending(text):
+    row = chart(("2025-06-17", "Clinic Visit", text))
+    assert row["odi_score"] == 34.0 and row["psych_clearance"] == "pending"
