@@ -34,6 +34,10 @@ _AFTER_SURGERY = re.compile(r"\b(?:s/p|status\s+post|post[- ]?(?:op\w*|surgical|
 _RESOLVED = re.compile(r"\b(?:good\s+(?:result|outcome)|resolved|resolution\s+of|pain[- ]free|complete\s+relief|"
                        r"excellent\s+(?:result|outcome)|fully\s+recovered|asymptomatic|symptom[- ]free|"
                        r"(?:no|without)\s+(?:residual|further|ongoing|persistent|remaining)\s+(?:symptoms?|sx|pain))\b", re.I)
+_LIKENED = re.compile(r"\b(?:equivalent|similar|comparable|analogous|akin|identical)\s+to\s+(?:an?\s+|the\s+)?$|"
+                      r"\b(?:like|as\s+if\s+(?:she|he|they)\s+(?:had|has))\s+(?:an?\s+|the\s+)?$", re.I)
+_DEFINED = re.compile(r"^\W{0,3}(?:\([^)]{0,20}\)\s*)?(?:presupposes|requires|implies|means|refers\s+to|is\s+defined\s+as|"
+                      r"by\s+definition)\b", re.I)
 _CERVICAL = re.compile(r"\b(cervical|ACDF|C[1-7](?:\s*-\s*C?[1-7])?|neck)\b", re.I)
 _LUMBAR = re.compile(r"\b([LS]\d|T1[0-2]|lumbar|lumbosacral|low(?:er)?\s+back|back\s+pain|LBP|(?<!cervical\s)radicul\w*|sciatica|legs?)\b",
                      re.I)
@@ -47,6 +51,8 @@ def normalize_indication(t: Target) -> list[Finding]:
             return []  # "FBS: 88 mg/dl" is a fasting blood sugar
         if _POLICY.search(t.sentence):
             return []  # "policy covers SCS for FBSS/CRPS": what a payer covers, not the patient's diagnosis
+        if _LIKENED.search(t.sentence[:t.start - t.sent_start]) or _DEFINED.match(t.sentence[t.end - t.sent_start:]):
+            return []  # "functionally equivalent to a failed back surgery patient", "FBSS presupposes surgery": no diagnosis
         return [Finding("syndrome")]
     if t.metadata.get("needs_spine_context") and not _SPINE.search(t.sentence):
         return []

@@ -27,28 +27,33 @@ FLAG_CATEGORIES = {
     "family": ("FAMILY",),
 }
 FAMILY_SECTIONS = {"family_history"}
-# "Policy MV-212: ODI of 21% or greater; ...", "Payer criteria: ...", "Plan requires: ...", "Criteria per ...:"
-_REQUIREMENT_LIST = re.compile(r"^\W*(?:[\w/-]+\s+){0,3}(?:criteria|requirements?|requires|policy(?:\s+[\w-]*\d[\w-]*)?)"
-                               r"(?:\s+(?:per|of|for)\s+[^:]{0,60})?\s*:", re.I)
+# "Policy MV-212: ODI of 21% or greater; ...", "Payer criteria: ...", "Plan requires: ...", "Criteria per ...:",
+# "Clinical Policy CP-117 (Dorsal Column Stimulation) requires at least 50% relief ... and a psychological evaluation"
+_REQUIREMENT_LIST = re.compile(r"^\W*(?:[\w/-]+\s+){0,5}(?:criteria|requirements?|requires|policy(?:\s+[\w-]*\d[\w-]*)?)"
+                               r"(?:\s+(?:per|of|for)\s+[^:]{0,60})?\s*:|"
+                               r"^\W*(?:[\w/&-]+\s+){0,4}(?:policy|guidelines?|criteria|LCD|NCD)\b[^.;:]{0,60}?\b(?:requires?|mandates?)\b",
+                               re.I)
 
 
 @lru_cache(maxsize=4)
 def load_note_classes(patterns_dir: str | None = None) -> tuple[tuple, ...]:
     """Note classes (PT visit, psych evaluation, SCS trial, SCS context) from `note_classes.json`:
     each matched on the note type, the first lines, or (`text`) anywhere in the note; a class may name the
-    classes it `overrides` (a consultation written as a letter is no restatement)."""
+    classes it `overrides` (a consultation written as a letter is no restatement), and a `header_unless` that
+    its first lines must not match (video visits still to come do not make this visit one)."""
     path = Path(patterns_dir or default_patterns_dir()) / "note_classes.json"
     with open(path, encoding="utf-8") as f:
         data = json.load(f)
     out = []
     for item in data["note_classes"]:
-        unknown = set(item) - {"name", "description", "note_type", "header", "text", "overrides"}
+        unknown = set(item) - {"name", "description", "note_type", "header", "header_unless", "text", "overrides"}
         if unknown:
             raise ValueError(f"{path}: note class {item.get('name')!r} has unknown keys {sorted(unknown)}")
         out.append((item["name"], *(re.compile(item[k], re.I | re.M) if item.get(k) else None
                                     for k in ("note_type", "header")),
                     _whole_text_search(item["text"]) if item.get("text") else None,
-                    frozenset(item.get("overrides", ()))))
+                    frozenset(item.get("overrides", ())),
+                    re.compile(item["header_unless"], re.I | re.M) if item.get("header_unless") else None))
     return tuple(out)
 
 
@@ -81,8 +86,8 @@ def classify_note(note: Note, patterns_dir: str | None = None) -> frozenset:
     typed = _classes_by_type(note.note_type or "", patterns_dir)
     low = None  # the note lower-cased once, for every class read over the whole text
     found = []
-    for name, _, by_header, by_text, overrides in load_note_classes(patterns_dir):
-        if name in typed or (by_header and by_header.search(header)):
+    for name, _, by_header, by_text, overrides, unless in load_note_classes(patterns_dir):
+        if name in typed or (by_header and by_header.search(header) and not (unless and unless.search(header))):
             found.append((name, overrides))
         elif by_text is not None:
             if isinstance(by_text, _LowerSearch):

@@ -49,6 +49,23 @@ _OTHER_INDEX = re.compile(r"\b(?:neck|pain|headache|upper\s+extremity|arm)\s*$",
 _LABEL = re.compile(r"[A-Za-z][\w-]*\s*[:=]|\b[A-Z]{2,}")  # another cell's measure: "PEG: 7", "PHQ-9=7", "NDI 30%"
 _CORRECT_VALUE = re.compile(r"\W*\b(?:the\s+)?correct(?:ed)?\s+(?:odi\s+|oswestry\s+)?(?:value|score)?\s*(?:is|=|:|of)?\s*"
                             r"(\d{1,3}(?:\.\d)?)\s*%", re.I)
+_DISREGARD = re.compile(r"\b(?:disregard|ignore|not)\W{0,3}$", re.I)
+
+
+def _corrected_value(text: str) -> float | None:
+    """The value an addendum gives after saying the note's was wrong ("... was transposed in transcription. The
+    scanned questionnaire total is 31%. Please disregard 13%."): its first score that is not the one disregarded."""
+    fixed = _CORRECT_VALUE.search(text)
+    if fixed and 0 <= float(fixed.group(1)) <= 100:
+        return float(fixed.group(1))
+    text = words_to_digits(text)
+    for q in quantities(text):
+        if not q.noise and q.kind in ("percent", "raw50", "per100") and _score(q) is not None \
+                and not _DISREGARD.search(text[max(0, q.start - 16):q.start]):
+            return _score(q)
+    return None
+
+
 MAX_GAP = 60  # characters of words allowed between "ODI" and its number ("...form today, which came out at 30%")
 
 
@@ -99,16 +116,16 @@ def normalize_odi(t: Target) -> list[Finding]:
     lead = tail[:first.start] if first else tail
     if t.has("TEMPLATE_BLANK") or _BLANK.search(_gap(tail, 0, len(lead), found)):
         return [Finding("template_blank")]
-    if first is None:
-        return [_before(t) or Finding("mention")]
     wrong = IN_ERROR.search(t.sentence)
     if wrong:  # "transcribed as 14 percent ... in error": the value an addendum withdraws, and the one it gives
-        fixed = _CORRECT_VALUE.search(t.sentence, wrong.end()) or _CORRECT_VALUE.match(t.following)
         withdrawn = [Finding("withdrawn", _score(first), "%", start=t.start, end=t.end)] \
-            if tail_start + first.end <= wrong.start() and _score(first) is not None else []
-        if fixed and 0 <= float(fixed.group(1)) <= 100:
-            return withdrawn + [Finding("score", float(fixed.group(1)), "%", start=t.start, end=t.end)]
+            if first is not None and tail_start + first.end <= wrong.start() and _score(first) is not None else []
+        fixed = _corrected_value(t.sentence[wrong.end():] + " " + t.following)
+        if fixed is not None:  # the value the addendum gives counts over every other of its note
+            return withdrawn + [Finding("corrected", fixed, "%", start=t.start, end=t.end)]
         return withdrawn or [Finding("corrected")]
+    if first is None:
+        return [_before(t) or Finding("mention")]
     gap = _gap(tail, 0, first.start, found)
     if len(gap) > MAX_GAP:
         return [_before(t) or Finding("mention")]
@@ -149,8 +166,8 @@ def normalize_odi(t: Target) -> list[Finding]:
                 _EARLIER_MARK.match(tail[chosen.end:]) or _REPEATED_CLAUSE.search(tail, chosen.end, q.start):
             chosen = q  # a table's later column (pipes or aligned columns), the current value, or after an earlier one
     end = t.end + (chosen.end if tail == raw_tail else len(raw_tail.rstrip()))
-    return [Finding("score", _score(chosen), "%", date=_taken_on(t.sentence[tail_start:], chosen.end, t.note_date)
-                    if tail == raw_tail else None, end=end)]
+    label = "cited" if _CITED.match(tail, chosen.end) else "score"
+    return [Finding(label, _score(chosen), "%", date=_taken_on(tail, chosen.end, t.note_date), end=end)]
 
 
 def _written_on(dated: list, q: Quantity):
@@ -163,7 +180,12 @@ def _written_on(dated: list, q: Quantity):
 # the date a score was taken, written in its field ("ODI score: 46 %   Date: 04/08/24", "ODI 44% (taken 3/11/2024)"),
 # or the visit a form cites for it ("ODI: 48% (Pain Medicine 01/22/2024)")
 _TAKEN = re.compile(r"[\s%_)]*[,;(]?\s*(?:date[d]?|taken|measured|completed|obtained|on|from)\b\s*[:\-]?[\s_]*|"
-                    r"[\s%]*\(\s*(?:[A-Za-z][A-Za-z .&/-]{0,40}\s)?(?=\d{1,2}/\d{1,2}/\d{2,4}\s*\))", re.I)
+                    r"[\s%]*\(\s*(?:[A-Za-z][A-Za-z .&/-]{0,40}\s)?(?=\d{1,2}/(?:\d{1,2}/)?\d{2,4}\s*\))", re.I)
+# a value cited from the visit that measured it, with no date: "ODI 48% (PT intake)", "(per PT eval)", "(baseline)"
+_CITED = re.compile(r"[\s%]*\(\s*(?:per|from|at|on|see)?\s*(?:the\s+)?(?:outside\s+|prior\s+|previous\s+|initial\s+)?"
+                    r"(?:PT|physical\s+therapy|PM&R|physiatry|pain(?:\s+(?:clinic|management|medicine))?|spine|surg\w*|ortho\w*|"
+                    r"neuro\w*|PCP|intake|baseline|eval\w*|initial|prior|previous|outside|pre-?\s?trial|consult\w*)"
+                    r"(?:\s+(?:intake|eval\w*|visit|note|consult\w*|discharge|records?|reports?|letter))?\s*\)", re.I)
 
 
 def _taken_on(tail: str, at: int, note_date):
@@ -171,7 +193,7 @@ def _taken_on(tail: str, at: int, note_date):
     if m is None:
         return None
     found = find_dates(tail[m.end():m.end() + 20], note_date)
-    return found[0].date if found and found[0].start == 0 and found[0].precision == "day" else None
+    return found[0].date if found and found[0].start == 0 and found[0].precision in ("day", "month") else None
 
 
 @normalizer("ODI_DISTRACTOR", criterion="odi")

@@ -52,6 +52,10 @@ _RELATIVE_SUBJECT = re.compile(r"^\W*(?:(?:his|her|their|pt'?s|patient'?s)\s+)?(
                                r"father|son|daughter|sister|brother|mom|dad)\b", re.I)
 _PSYCH_WORD = re.compile(r"\b(?:psyc\w*|behaviou?ral\s+(?:health|medicine))\b", re.I)
 _OTHER_CLEARER = re.compile(r"\b(?:cardi\w*|medical(?:ly)?|surg\w*|anesthe\w*|PCP|dental|pulmon\w*|hematolog\w*)\b", re.I)
+# an outcome a later one replaced: "the 05/23/2023 clearance submitted with the request was superseded"
+_SUPERSEDED = re.compile(r"^[^.;]{0,50}?\b(?:was|is|has\s+been|were)\s+(?:since\s+|later\s+|now\s+)?(?:superseded|"
+                         r"withdrawn|rescinded|revoked|replaced|no\s+longer\s+valid)\b", re.I)
+_NOT_FINAL = re.compile(r"\bnot\s+(?:yet\s+)?(?:a\s+|the\s+)?final\b", re.I)
 _DECLINED = re.compile(r"\b(?:declin\w*|refus\w*|cancel\w*|does\s+not\s+want|did\s+not\s+want)\b", re.I)
 
 
@@ -99,6 +103,11 @@ def normalize_psych_outcome(t: Target) -> list[Finding]:
     negated = t.has("NEGATED_EXISTENCE") or bool(_UNABLE.search(t.sentence[:t.end - t.sent_start]))
     if t.metadata.get("only_negated") and not negated:
         return []  # a bare "candidate" is an outcome only as "not a candidate"
+    tail = t.sentence[t.end - t.sent_start:]
+    if _SUPERSEDED.match(tail):
+        return [Finding("mention", date=t.note_date)]  # "the 05/23/2023 clearance ... was superseded": no longer one
+    if negated and _NOT_FINAL.search(t.sentence):
+        return [Finding("pending", date=t.note_date)]  # "until then this is not a final clearance": conditional
     clears = (t.metadata.get("polarity") == "clear") != negated
     head = t.sentence[:t.start - t.sent_start]
     if (clears and (_AWAITED.search(head) or (_AFTER_AWAITED.search(head) and _FUTURE.search(head)))) or \

@@ -22,6 +22,8 @@ _COMPLETED = re.compile(
     r"\b(completed?|did|done|finished|finishing|attended|underwent|had|participated|went\s+through|"
     r"was\s+in|course\s+of|total\s+of)\b", re.I)
 _COURSE_TIMES = re.compile(r"^\s?[x×]\s*(?P<n>\d{1,2}(?:\.\d)?)\s*(?P<unit>weeks?|wks?|months?|mos?)\b", re.I)
+_DONE_COURSE_TIMES = re.compile(r"^[^.;\d]{0,40}?\(?\s*\d\s*[x×]\s*/?\s*(?:wk|week)s?\s*[x×]\s*(?P<n>\d{1,2}(?:\.\d)?)\s*"
+                                r"(?P<unit>weeks?|wks?|months?|mos?)\b", re.I)
 _PLAN = re.compile(r"[x×]\s*$|\bfor\s+(?:another|an?\s+additional|the\s+next)\s+$|\bper\s+$", re.I)
 WEEKS_PER_MONTH = 52 / 12
 NEAR = 25  # characters between "PT" and its duration ("8 weeks of outpatient physical therapy")
@@ -47,6 +49,12 @@ _NOT_A_VISIT = re.compile(r"\b(?:schedul\w*|no[- ]?shows?|cancel\w*|not\s+seen|a
                           r"encounter)|orders?|referrals?|letters?|correspondence|consult\s+(?:tracking|activity|request|order))\b", re.I)
 # the head of a log of visits ("Date of Service      Type", "| Visit | Date | Provider |", "Visits (12):"), a line
 # with no date of its own: the lines under it that hold a date are its rows, each a visit unless it says otherwise
+# a PT office's note of a visit that did not happen ("initial evaluation 10:30 - NO SHOW", "eval booked for 05/19"),
+# with no treatment written in it
+_NO_VISIT = re.compile(r"\bno[- ]?show|\bdid\s+not\s+(?:show|arrive|attend|come)\b|\bcancel(?:l?ed|s)?\b|"
+                       r"\b(?:booked|scheduled)\s+for\b|\bnot\s+seen\b", re.I)
+_TREATED = re.compile(r"\b(?:ther\s*ex|therapeutic|exercis\w*|manual|tolerated|minutes|units|97\d{3}|gait|stretch\w*|"
+                      r"strength\w*|mobiliz\w*|ROM|assessment|subjective|objective)\b", re.I)
 _LOG_HEADER = re.compile(r"^[\W_]*(?:dates?\s+of\s+service|DOS|visits?|visit\s+dates?|dates?|dates?\s+of\s+visits?|"
                          r"date\s+seen|visit\s+log|treatment\s+log|attendance)\b[^\n]*$"
                          r"|\b(?:dates?\s+of\s+service|visit\s+dates?|dates?\s+of\s+visits?|visits?\s+attended)\s*:\s*$", re.I)
@@ -204,7 +212,7 @@ def normalize_pt(t: Target) -> list[Finding]:
     s = t.sentence
     # PT given by video: named so in its sentence, or the note is itself a PT visit by video (a doctor's video visit
     # that speaks of PT done in clinic is not); an offer, an invitation or a video visit still to come is none done
-    video = _TELEHEALTH.search(s) or ("telehealth_visit" in t.note_classes and "pt_visit" in t.note_classes)
+    video = _video_now(s) or ("telehealth_visit" in t.note_classes and "pt_visit" in t.note_classes)
     if video and not re.search(r"\bin[- ](?:person|clinic)\b", s, re.I):
         if _NOT_DONE.search(s):
             return [Finding("mention", date=_time_reference(t))]
@@ -225,6 +233,8 @@ def normalize_pt(t: Target) -> list[Finding]:
         if listed:
             return [Finding("pt_visit", None, "", d.date, start=t.start, end=t.end) for d in listed]
     course = _COURSE_TIMES.match(s[a1:]) if _COMPLETED.search(s) else None
+    if course is None and _COMPLETED.search(s[max(0, a0 - 40):a0]):
+        course = _DONE_COURSE_TIMES.match(s[a1:])  # "completed formal PT at Harbor Point (2x/week x 7 weeks)"
     if course:  # "completed formal PT x 9 wks": the course's own length, not a plan's frequency
         n = float(course.group("n"))
         weeks = n if course.group("unit").lower().startswith("w") else round(n * WEEKS_PER_MONTH, 1)
@@ -307,8 +317,12 @@ def pt_visit_dates(note: Note, note_classes: frozenset) -> list[tuple[Finding, s
         visits = [d for d in visits if d.date not in video and not _TELEHEALTH.search(_line(note.text, d.start))]
     # a summary that states its dates of service was written after them, and a scheduling, no-show or
     # administrative note records no visit: its own date is not one
-    own = not ranges and len({d.date for d in visits}) < 2 and not _NOT_A_VISIT.search(head) and \
-        not by_video  # ("d/c by phone - seen in clinic 8/5-8/30": the clinic days, not this one)
+    if _NO_VISIT.search(head) and not _TREATED.search(note.text):  # "NO SHOW", "eval booked for ...": its
+        visits = [d for d in visits if d.date != note.note_date]     # own date is no visit
+        own_visit = False
+    else:
+        own_visit = not _NOT_A_VISIT.search(head) and not by_video  # ("d/c by phone - seen in clinic 8/5-8/30")
+    own = not ranges and len({d.date for d in visits}) < 2 and own_visit
     out = [(Finding("pt_visit", None, "", note.note_date), note.text[first:header_end], first, header_end)] if own else []
     if not ranges:  # the visits it names ("Eval 04/01/2025", "visits 09/05, 09/19, 10/03"), on its own lines too
         for d in visits:

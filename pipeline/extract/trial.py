@@ -13,7 +13,7 @@ import re
 
 from pipeline.records import Finding, Note, Target
 from pipeline.extract.registry import normalizer, note_extractor
-from pipeline.extract.values import (IN_ERROR, Number, gap_ok, pain_change, percents, relief_pct, score_pairs, table_cells,
+from pipeline.extract.values import (CITED_SOURCE, IN_ERROR, Number, gap_ok, pain_change, percents, relief_pct, score_pairs, table_cells,
                                      words_to_digits, words_to_digits_around)
 from pipeline.nlp.quantities import quantities
 
@@ -33,6 +33,10 @@ _OTHER_MEASURE = re.compile(r"\b(?:ODI|oswestry|NDI|PEG|PHQ-?9|GAD-?7|FOTO|PROMI
 _MEDICATION = re.compile(r"\b(?:mg|mcg|mme|opioids?|narcotics?|oxycodone|hydrocodone|morphine|tramadol|hydromorphone|"
                          r"oxycontin|norco|percocet|dilaudid|fentanyl|tapentadol|methadone|gabapentin|pregabalin|"
                          r"tabs?|tablets?|pills?|medications?|meds|analgesics?)\b", re.I)
+# "felt about 60% better walking", "50% more steps": the gain named right after the number
+_GAIN_NAMED_AFTER = re.compile(r"(?:\s*%|\s*percent)?[ \t]{0,2}(?:better|more|farther|further|longer|increase[ds]?|improve(?:d|ment))?\s*(?:in\s+|with\s+)?"
+                               r"(?:walk\w*|ambulat\w*|distance|sleep\w*|sitting|standing|activit\w*|function\w*|mobility|"
+                               r"endurance|steps)\b", re.I)
 _PAIN_NAMED = re.compile(r"\b(?:pain|relief|relieved|nrs|vas|nprs|hurt\w*|ach\w*|symptoms?)\b|\d/10", re.I)
 _REPEAT = re.compile(r"\b(?:repeat|second|2nd|re-?trial|trial\s*#\s*2|trial\s+(?:two|2))\b", re.I)
 
@@ -90,15 +94,17 @@ def normalize_trial_relief(t: Target) -> list[Finding]:
             and not _SCS.search(part):
         label = "other_treatment"  # a dorsal root ganglion or peripheral nerve stimulator trial is not an SCS trial
     clause = _clause(s, min(n.start, a0), max(n.end, a1))
-    if _FUNCTION_GAIN.search(s[max(0, min(n.start, a0) - 40):min(n.start, a0)]) or \
+    if _FUNCTION_GAIN.search(s[max(0, min(n.start, a0) - 40):min(n.start, a0)]) or _GAIN_NAMED_AFTER.match(s, n.end) or \
             (_MEDICATION.search(clause) and not _PAIN_NAMED.search(clause)):
         label = "function_gain"  # "walking improved ~50%", "opioid use down 50%": not pain relief
     # the part's own trial, or the sentence's when the part names none ("Trial #1 ...: lead migration; about 20% relief")
     named = part if re.search(r"\btrial\b", part, re.I) else s
     if label == "relief" and _EARLIER.search(named) and not _REPEAT.search(named):
         label = "earlier_trial"  # a first or failed trial, superseded when a later trial's relief is written
+    if label == "relief" and CITED_SOURCE.search(part):
+        label = "cited"  # "about 60% relief per the PM&R note": the note that measured it is the source
     wrong = IN_ERROR.search(s)
-    if wrong and n.end <= wrong.start() and label in ("relief", "unattributed"):
+    if wrong and n.end <= wrong.start() and label in ("relief", "unattributed", "cited"):
         label = "withdrawn"  # "relief previously documented as 45% was entered in error": no longer the value
     return [Finding(label, n.value, "%", start=min(start, t.start), end=max(end, t.end))]
 
@@ -267,6 +273,7 @@ def trial_tables(note: Note, note_classes: frozenset) -> list[tuple[Finding, str
                                         start=starts[i], end=end), note.text[starts[i]:end], starts[i], end))
                 break
     out += _average_column(note.text, lines, starts)
+    out += _phase_heads(note.text, lines, starts)
     for i, line in enumerate(lines):
         cells = table_cells(line)
         before = [c for c in cells if _BEFORE_LABEL.search(c[1]) and not _CELL_NUMBER.search(_DATE_CELL_RE.sub("", c[1]))]
@@ -297,6 +304,33 @@ def trial_tables(note: Note, note_classes: frozenset) -> list[tuple[Finding, str
                             starts[j] + len(row)))
             break
     return out
+
+
+_PHASE_HEAD = re.compile(r"^\s*(?:(?P<before>baseline|pre-?\s?trial|before(?:\s+(?:the\s+)?trial)?)|(?P<trial>trial|during"
+                         r"(?:\s+(?:the\s+)?trial)?|with\s+stim\w*))\b[^\n]*?\b(?:avg|average|mean)\b", re.I)
+_SCORES_ONLY = re.compile(r"^[\s\d.|]+$")
+
+
+def _phase_heads(text: str, lines: list[str], starts: list[int]) -> list:
+    """A diary whose phases head their own rows of days, the scores on the line under each head and its average in
+    the column headed so: "Baseline (pre-trial)   05/10   05/11   Average" over "8   7   7.5", then "Trial   D1   D2
+    Average" over "3   3   3.0"."""
+    found: dict = {}
+    for i, line in enumerate(lines[:-1]):
+        head = _PHASE_HEAD.match(line)
+        if head is None or not _SCORES_ONLY.match(lines[i + 1]) or not lines[i + 1].strip():
+            continue
+        column = re.search(r"\b(?:avg|average|mean)\b", line[head.start():], re.I).start() + head.start()
+        nums = [(abs(m.start() - column), float(m.group(1))) for m in _CELL_NUMBER.finditer(lines[i + 1])]
+        if nums:
+            found.setdefault("before" if head.group("before") else "trial", (min(nums)[1], i + 1))
+    if set(found) != {"before", "trial"}:
+        return []
+    (b, k0), (a, k1) = found["before"], found["trial"]
+    if not 0 < b <= 10 or not 0 <= a <= 10 or k1 < k0:
+        return []
+    s, end = starts[k0 - 1], starts[k1] + len(lines[k1])
+    return [(Finding("relief", relief_pct(b, a), "%", start=s, end=end), text[s:end], s, end)]
 
 
 def _average_column(text: str, lines: list[str], starts: list[int]) -> list:

@@ -99,8 +99,16 @@ def gap_ok(gap: str, limit: int) -> bool:
 
 
 # an addendum that withdraws a value ("45% was entered in error; ... was 55%"): what comes before it is withdrawn
-IN_ERROR = re.compile(r"\b(?:in\s+error|erroneous(?:ly)?|incorrect(?:ly)?|mis-?(?:transcribed|dictated|typed)|typo|"
-                      r"should\s+(?:have\s+)?read|was\s+wrong)\b", re.I)
+IN_ERROR = re.compile(r"\b(?:in\s+error|erroneous(?:ly)?|incorrect(?:ly)?|mis-?(?:transcribed|dictated|typed|keyed)|typo|"
+                      r"should\s+(?:have\s+)?read|was\s+wrong|transposed|scratch\s+that|strike\s+that)\b", re.I)
+
+# a value cited from the note that measured it ("about 60% relief per the PM&R note", "(per PT)"): that note is its
+# source, and counts over the citation
+CITED_SOURCE = re.compile(r"\b(?:per|according\s+to|as\s+(?:documented|noted|recorded|reported)\s+(?:by|in|at))\s+"
+                          r"(?:the\s+|his\s+|her\s+|their\s+|an?\s+|pt'?s?\s+|patient'?s?\s+)?(?:outside\s+|prior\s+|previous\s+)?"
+                          r"(?:PM&R|physiatry|pain\s+(?:clinic|management|medicine|doctor|specialist|team)|"
+                          r"surgeon|neurosurg\w*|ortho\w*|spine\s+(?:clinic|surgeon|center)|records?|chart|report|letter|"
+                          r"summary|(?:pain\s+)?(?:diary|log)|Dr\.?\s+[A-Z]\w+)\b", re.I)
 
 _FILLER = r"(?:\s+(?:about|approximately|approx\.?|around|roughly|only|just|a|an))*\W{0,3}"
 _BEFORE_CUE = re.compile(r"(?:\bbaseline|\bpre-?\s?trial|\bbefore(?:\s+the)?(?:\s+trial)?|\bprior(?:\s+to\s+the\s+trial)?|"

@@ -190,19 +190,29 @@ _MONTH_DAY = rf"({MONTHS})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?"
 # "Feb 3 - Mar 28, 2025" (the year written once, at the end); "April 7th to June 2nd" (no year)
 _SHORT_RANGE = re.compile(rf"\b{_MONTH_DAY}\s*(?:-{{1,2}}|–|—|to|through|thru|until)\s*{_MONTH_DAY}(?:,?\s+(\d{{4}}))?\b",
                           re.I)
+# "9/12-11/21", "2/3 - 3/28" (no year: the latest such span up to the note); not two pain scores "7/10-8/10"
+_NUMERIC_SHORT_RANGE = re.compile(r"(?<![\d/.])(1[0-2]|0?[1-9])/(3[01]|[12]\d|0?[1-9])\s*(?:-{1,2}|–|—|to|through|thru|until)\s*"
+                                  r"(1[0-2]|0?[1-9])/(3[01]|[12]\d|0?[1-9])()(?![/\d%]|\s*(?:%|percent))")
+
+_CHAINED_BEFORE = re.compile(r"\d{1,2}/\d{1,2}(?:/\d{2,4})?(?:\s*\w+)?\s*(?:-{1,2}|–|—|,)\s*$")
+_CHAINED_AFTER = re.compile(r"\s*(?:-{1,2}|–|—|,)\s*\d{1,2}/\d{1,2}")
 
 
 def _month_day(month: str, day: str, year: int) -> dt.date | None:
     try:
-        return dt.date(year, du_parser.parse(month[:3] + " 1 2000").month, int(day))
+        number = int(month) if month.isdigit() else du_parser.parse(month[:3] + " 1 2000").month
+        return dt.date(year, number, int(day))
     except ValueError:
         return None
 
 
 def _short_ranges(text: str, ref: dt.date | None, taken: list[DateRange]) -> list[DateRange]:
     out = []
-    for m in _SHORT_RANGE.finditer(text):
-        if any(not (m.end() <= r.start or m.start() >= r.end) for r in taken):
+    numeric = [m for m in _NUMERIC_SHORT_RANGE.finditer(text) if not (m.group(2) == "10" and m.group(4) == "10")
+               and not _CHAINED_BEFORE.search(text, 0, m.start()) and not _CHAINED_AFTER.match(text, m.end())] \
+        if "/" in text else []  # (in a list of dates joined by dashes, "10/03 - 10/08 - 10/10", no two are a span)
+    for m in [*_SHORT_RANGE.finditer(text), *numeric]:
+        if any(not (m.end() <= r.start or m.start() >= r.end) for r in taken + out):
             continue
         if m.group(5):
             year = int(m.group(5))

@@ -12,9 +12,10 @@ import datetime as dt
 
 from dateutil.relativedelta import relativedelta
 
+from pipeline.io.dates import find_dates
 from pipeline.records import Mention
 from pipeline.scoring.registry import (ALL_FLAGS, NOT_AFFIRMED, SCORERS, CriterionResult, Facts, Indexed, _latest, _number,
-                                       affirmed, latest_against, scorer, without_withdrawn)
+                                       affirmed, latest_against, restated, scorer, without_withdrawn)
 
 STATUSES = ("met", "not_met", "insufficient")
 DETERMINATIONS = ("criteria_met", "criteria_not_met", "insufficient_documentation")
@@ -25,19 +26,21 @@ NOTE = ("note", "")
 def sources_first(found: Indexed) -> Indexed:
     """The values written in visit notes when there are any: a letter, request form or summary restates them
     (note class `restatement`) and never wins over its source, also when it copies the value wrongly."""
-    return [(i, m) for i, m in found if "restatement" not in m.note_classes] or found
+    return [(i, m) for i, m in found if not restated(m)] or found
 
 
 def _new_outcomes(found: Indexed, kept: Indexed) -> Indexed:
     """An evaluator's own letter that gives a new outcome, later than every outcome of the visit notes ("I
-    re-evaluated him on 01/16/2024 ... he is cleared" after an old "not a candidate"): no source restated."""
+    re-evaluated him on 01/16/2024 ... he is cleared" after an old "not a candidate"): no source restated, and no
+    outcome of an evaluation it dates to before the last one."""
     if not kept or len(kept) == len(found):
         return []
     last = max(m.note_date for _, m in kept)
     labels = {m.label for _, m in kept if m.note_date == last}
     return [(i, m) for i, m in found if "restatement" in m.note_classes and "psych_eval" in m.note_classes
             and "copied_forward" not in m.note_classes and m.note_date > last and m.label not in labels
-            and m.label in ("cleared", "not_cleared")]
+            and m.label in ("cleared", "not_cleared")
+            and not any(d.date <= last for d in find_dates(m.sentence, m.note_date))]  # ("clearance on 05/02/2025")
 
 
 @scorer("indication", Facts(
@@ -54,10 +57,11 @@ def score_indication(ms: Indexed, review_date: dt.date, p: dict, name: str) -> C
 @scorer("odi", Facts(
     "odi", "ODI", ("odi_score", "odi_date", "odi_note_id"),
     {"odi_score": ("score", " %"), "odi_date": ("date", ""), "odi_note_id": NOTE}, {"odi_score": 1.0},
-    ("score",), NOT_AFFIRMED,
+    ("score", "cited", "corrected"), NOT_AFFIRMED,
     lambda p: f"ODI \u2265 {_number(p['min_score'])} %, the most recent on or before the review date"), min_score=21)
 def score_odi(ms: Indexed, review_date: dt.date, p: dict, name: str) -> CriterionResult:
-    found = sources_first(without_withdrawn([(i, m) for i, m in ms if m.label == "score" and m.value is not None
+    found = sources_first(without_withdrawn([(i, m) for i, m in ms if m.label in ("score", "cited", "corrected")
+                                             and m.value is not None
                                              and affirmed(m, review_date)], ms, review_date))
     # a score written with the date it was taken ("ODI score: 46 %  Date: 04/08/24" on a form) is as old as that
     return latest_against(found, p["min_score"], name, lambda m: {
@@ -68,14 +72,14 @@ def score_odi(ms: Indexed, review_date: dt.date, p: dict, name: str) -> Criterio
 @scorer("trial_relief", Facts(
     "trial", "SCS trial", ("trial_relief_pct", "trial_note_id"),
     {"trial_relief_pct": ("relief", " %"), "trial_note_id": NOTE}, {"trial_relief_pct": 1.0},
-    ("relief", "earlier_trial"), ALL_FLAGS,
+    ("relief", "cited", "earlier_trial"), ALL_FLAGS,
     lambda p: f"pain relief \u2265 {_number(p['min_relief_pct'])} % in the most recent SCS trial, as a number"),
     min_relief_pct=50)
 def score_trial(ms: Indexed, review_date: dt.date, p: dict, name: str) -> CriterionResult:
     usable = without_withdrawn([(i, m) for i, m in ms if m.value is not None and affirmed(m, review_date)
                                 and not m.historical], ms, review_date)
     # the most recent trial: a first or failed trial counts only when no other trial's relief is written
-    found = [(i, m) for i, m in usable if m.label == "relief"] or [(i, m) for i, m in usable
+    found = [(i, m) for i, m in usable if m.label in ("relief", "cited")] or [(i, m) for i, m in usable
                                                                  if m.label == "earlier_trial"]
     aborted = [(i, m) for i, m in ms if m.label == "aborted_trial" and affirmed(m, review_date)]
     if aborted and found:  # the most recent trial ended before its result could be told: no result for it
@@ -111,10 +115,10 @@ def _service_days(found: Indexed, window_start: dt.date, review_date: dt.date) -
     return days, used
 
 
-def _in_person(found: Indexed, ms: Indexed, review_date: dt.date) -> Indexed:
-    """A span of an episode that went on by video ("2024-03-04 to 2024-05-20" when the visit log shows the visits
-    from 04/11 by video) is not all in person: the visits' own dates say which were, else the span ends before
-    the first video visit."""
+def _in_person(found: Indexed, ms: Indexed, review_date: dt.date, cut: bool = True) -> Indexed:
+    """A span of an episode that began by video is none in person; one that went on by video ("2024-03-04 to
+    2024-05-20" when the visit log shows the visits from 04/11 by video) is not all in person: the visits' own
+    dates say which were, else (`cut`) the span ends before the first video visit."""
     video = sorted({m.date for _, m in ms if m.label == "telehealth" and m.date is not None
                     and affirmed(m, review_date)})
     if not video:
@@ -123,7 +127,9 @@ def _in_person(found: Indexed, ms: Indexed, review_date: dt.date) -> Indexed:
     out = []
     for i, m in found:
         inside = [d for d in video if m.date < d <= m.date_end] if m.label == "service_range" else []
-        if not inside:
+        if m.label == "service_range" and m.date in video:
+            continue  # an episode that began by video
+        if not inside or not cut:
             out.append((i, m))
         elif not visits:
             out.append((i, m._replace(date_end=inside[0] - dt.timedelta(days=1))))
@@ -150,10 +156,13 @@ def score_pt(ms: Indexed, review_date: dt.date, p: dict, name: str) -> Criterion
     counted = _in_person(counted, ms, review_date)
     days, used = _service_days(counted, window_start, review_date)
     if len(set(days)) < 2 and counted != every:
-        counted = every
+        counted = _in_person(every, ms, review_date, cut=False)
         days, used = _service_days(counted, window_start, review_date)
     empty = {"pt_weeks": None, "pt_first_date": None, "pt_last_date": None}
     stated = [(i, m) for i, m in counted if m.label == "stated_duration" and in_window(m.date)]
+    if stated and not days and any(m.label == "telehealth" and "pt_visit" in m.note_classes and not restated(m)
+                                   and in_window(m.date) and affirmed(m, review_date) for _, m in ms):
+        stated = []  # a course's length with no date, where the visits' own notes in the window were by video
     # one date of service measures no course: a course's stated length says more (a therapist's letter of its date)
     if days and (min(days) < max(days) or not stated):
         first, last = min(days), max(days)

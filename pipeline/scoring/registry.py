@@ -85,12 +85,20 @@ def source_of(found: Indexed, chosen: tuple[int, Mention]) -> tuple[int, Mention
     return ordered[k]
 
 
+def restated(m: Mention) -> bool:
+    """A value written by a letter, form or summary (note class `restatement`), or cited from the visit that
+    measured it ("ODI 48% (PT intake)"): the visit's own note is its source."""
+    return "restatement" in m.note_classes or m.label == "cited"
+
+
 def without_withdrawn(found: Indexed, ms: Indexed, review_date: dt.date) -> Indexed:
     """The values an addendum withdrew ("relief previously documented as 45% was entered in error") no longer
-    count, in its note or an earlier one."""
+    count, in its note or an earlier one; the value an addendum gives (label `corrected`) is its note's."""
     gone = [(m.note_date, m.value) for _, m in ms if m.label == "withdrawn" and m.value is not None
             and affirmed(m, review_date)]
-    return [(i, m) for i, m in found if not any(m.note_date <= d and abs(m.value - v) < 0.05 for d, v in gone)]
+    fixed = {m.note_id for _, m in ms if m.label == "corrected" and m.value is not None and affirmed(m, review_date)}
+    return [(i, m) for i, m in found if not any(m.note_date <= d and abs(m.value - v) < 0.05 for d, v in gone)
+            and (m.label == "corrected" or m.note_id not in fixed)]
 
 
 def latest_against(found: Indexed, minimum: float, name: str, columns, when=None) -> CriterionResult:

@@ -22,7 +22,7 @@ from typing import Callable, NamedTuple
 from pipeline.nlp.quantities import quantities
 from pipeline.records import Mention
 from pipeline.resources import default_patterns_dir
-from pipeline.scoring.registry import CriterionResult, Indexed, affirmed
+from pipeline.scoring.registry import CriterionResult, Indexed, affirmed, restated
 
 ROUTES = ("approve", "request_documentation", "clinical_review")
 ROUTING_COLUMNS = ("route", "review_reasons", "summary")  # after the contract's columns and the payer criteria's
@@ -93,7 +93,7 @@ def _valued(ms: Indexed, review_date: dt.date, labels: tuple) -> list[tuple[int,
             and not m.historical]
 
 
-_VALUE_LABELS = {"odi": ("score",), "trial": ("relief",)}
+_VALUE_LABELS = {"odi": ("score", "cited", "corrected"), "trial": ("relief", "cited")}
 
 
 @detector("unread_number")
@@ -126,7 +126,7 @@ def conflicting_values(name, ms, result, review_date, margin, threshold):
     if chosen is None or chosen.value is None:
         return []
     same_day = [(i, m) for i, m in _valued(ms, review_date, _VALUE_LABELS.get(name, ()))
-                if m.note_date == chosen.note_date and "restatement" not in m.note_classes]
+                if m.note_date == chosen.note_date and not restated(m)]
     values = sorted({m.value for _, m in same_day})
     if len(values) < 2 or values[-1] - values[0] <= _TOLERANCE.get(name, 0.0):
         return []
@@ -147,7 +147,7 @@ def near_threshold(name, ms, result, review_date, margin, threshold):
 def restatement_only(name, ms, result, review_date, margin, threshold):
     """A status decided only by letters and forms (a value restated, with no visit note of it read)."""
     used = [m for i, m in ms if i in result.used]
-    if not used or result.status == "insufficient" or not all("restatement" in m.note_classes for m in used):
+    if not used or result.status == "insufficient" or not all(restated(m) for m in used):
         return []
     m = max(used, key=lambda m: (m.note_date, m.start))
     return [({"note_id": m.note_id, "date": m.note_date}, frozenset(result.used))]
@@ -156,10 +156,10 @@ def restatement_only(name, ms, result, review_date, margin, threshold):
 @detector("restated_value_differs")
 def restated_value_differs(name, ms, result, review_date, margin, threshold):
     chosen = _chosen(ms, result)
-    if chosen is None or chosen.value is None or "restatement" in chosen.note_classes:
+    if chosen is None or chosen.value is None or restated(chosen):
         return []
     others = [(i, m) for i, m in _valued(ms, review_date, _VALUE_LABELS.get(name, ()))
-              if "restatement" in m.note_classes and m.note_date >= chosen.note_date
+              if restated(m) and m.note_date >= chosen.note_date
               and abs(m.value - chosen.value) > _TOLERANCE.get(name, 0.0)]
     if not others:
         return []

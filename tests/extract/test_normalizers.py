@@ -135,6 +135,8 @@ def test_trial_relief_distractors(nlp, text):
     "Discussion: trial relief was below the 50% benchmark; discussed a repeat trial.",
     "The trial fell short of the 50% relief requirement.",
     "Function much better: ODI improved from 48% (04/15/2024) to 18% at the end of the trial.",
+    "Pre-trial expectations reviewed: she hopes for at least a 50% reduction.",
+    "Stimulator trial in September - she tells me she felt about 60% better walking.",
 ])
 def test_trial_relief_words_thresholds_coverage(nlp, text):
     ms = mentions(nlp, text, "trial", note_type=TRIAL_NOTE)
@@ -699,7 +701,8 @@ def test_a_diary_table_with_an_average_column_and_one_row_per_phase():
 
 def test_an_addendum_that_corrects_an_odi_gives_the_corrected_value():
     ms = _read("Addendum: ODI previously documented as 24% was entered in error (scoring error). Correct value 18%.")
-    assert [m.value for m in ms if m.label == "score"] == [18.0]
+    assert [m.value for m in ms if m.label == "corrected"] == [18.0]
+    assert [m.value for m in ms if m.label == "withdrawn"] == [24.0]
     assert [m.value for m in counted(_read("ODI 30% today (repeated at end of trial per payer requirement)."),
                                      "score")] == [30.0]
 

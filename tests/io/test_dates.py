@@ -48,6 +48,19 @@ def test_find_date_ranges(text, first, last):
     assert [(r.first, r.last) for r in find_date_ranges(text)] == [(first, last)]
 
 
+@pytest.mark.parametrize("text, first, last", [
+    ("completed PT at Lakeshore 9/12-11/21 (see scanned d/c summary)", D(2023, 9, 12), D(2023, 11, 21)),
+    ("PT 11/4-1/20 in clinic", D(2022, 11, 4), D(2023, 1, 20)),
+])
+def test_a_span_written_without_its_year_is_the_latest_before_the_note(text, first, last):
+    assert [(r.first, r.last) for r in find_date_ranges(text, D(2024, 1, 16))] == [(first, last)]
+
+
+@pytest.mark.parametrize("text", ["pain 7/10-8/10 most days", "Visit log: 10/01/24 eval - 10/03 - 10/08 - 10/10 - 10/15"])
+def test_pain_scores_and_a_list_of_visits_are_no_yearless_span(text):
+    assert find_date_ranges(text, D(2024, 12, 13)) == []
+
+
 def test_two_dates_that_are_not_a_range():
     assert find_date_ranges("seen 01/06/2025, next visit 02/27/2025") == []
 

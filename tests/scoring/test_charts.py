@@ -155,3 +155,95 @@ def test_a_terse_visit_that_says_later_ones_go_to_phone_is_an_in_person_visit():
 def test_a_terse_notes_field_break_ends_a_plan_and_a_misspelt_psych_referral_is_pending(text):
     row = chart(("2025-06-17", "Clinic Visit", text))
     assert row["odi_score"] == 34.0 and row["psych_clearance"] == "pending"
+
+
+def test_a_value_cited_from_the_visit_that_measured_it_gives_way_to_that_visit():
+    row = chart(("2025-02-15", "PM&R Visit", "PM&R visit.\n- ODI 42% today.\n- trial planned"),
+                ("2025-04-17", "SCS Trial Follow-up", "SCS TRIAL FOLLOW-UP\n- Pain before the trial: 8/10\n"
+                 "- Average pain over the 7 days with stimulation: 3/10"),
+                ("2025-05-20", "Primary Care Visit", "# Chronic low back pain s/p fusion:\n- ODI 48% (PT intake)\n"
+                 "- SCS trial 4/2025 - about 60% relief per the PM&R note; permanent implant pending auth"))
+    assert (row["odi_score"], row["odi_note_id"]) == (42.0, "P-N1")
+    assert (row["trial_relief_pct"], row["trial_note_id"]) == (62.5, "P-N2")
+
+
+def test_a_course_given_only_by_video_is_not_in_person_also_when_a_letter_dates_it():
+    row = chart(("2025-01-02", "PT Evaluation", "TELEHEALTH PHYSICAL THERAPY EVALUATION (synchronous video)   01/02/2025\n"
+                 "Plan: weekly video PT sessions x 10 weeks."),
+                ("2025-03-11", "PT Discharge Summary", "Virtual PT Program\nDISCHARGE SUMMARY   03/11/2025\nDischarged to HEP."),
+                ("2025-05-01", "Letter of Medical Necessity", "To whom it may concern:\n"
+                 "He completed 10 weeks of physical therapy (01/02/2025 - 03/11/2025)."))
+    assert row["pt_status"] == "not_met"
+
+
+def test_a_pt_offices_no_show_or_booking_note_is_no_visit():
+    row = chart(("2025-01-06", "Rehab Services Note", "CHMG Rehabilitation Services   01/06/2025\n"
+                 "PT initial evaluation 10:30 - NO SHOW. Voicemail left to reschedule."),
+                ("2025-03-03", "Rehab Services Note", "CHMG Rehabilitation Services   03/03/2025\n"
+                 "PT initial evaluation booked for 07/19/2025 (first available)."))
+    assert row["pt_status"] == "insufficient"
+
+
+def test_a_course_said_done_with_its_frequency_and_length_is_its_length():
+    row = chart(("2025-05-01", "Primary Care Visit", "She completed formal PT at Harbor Point (2x/week x 7 weeks)."))
+    assert (row["pt_weeks"], row["pt_status"]) == (7.0, "met")
+
+
+def test_a_pre_authorization_visit_measures():
+    row = chart(("2024-05-06", "PM&R", "PM&R clinic\nMeasures: ODI 27/50 | PEG 8.0"),
+                ("2025-01-13", "PM&R", "PM&R clinic   01/13/2025\nPre-authorization visit. Oswestry 36/100 today. PEG 5.0."))
+    assert row["odi_score"] == 36.0
+
+
+@pytest.mark.parametrize("text", [
+    "Clinical Policy CP-117 (Dorsal Column Stimulation) requires at least 50% relief of pain during the trial and a "
+    "psychological evaluation without unresolved contraindications.",
+    "Harborview Medical Policy MED-SCS-03 requires: FBSS; ODI of 21% or greater; psychological clearance.",
+])
+def test_a_policy_that_requires_a_clearance_is_no_clearance(text):
+    assert chart(("2025-03-05", "Payer Denial Letter", "Re: spinal cord stimulator request\n" + text))[
+        "psych_clearance"] == "none_found"
+
+
+def test_a_clearance_later_withdrawn_or_superseded_and_one_not_yet_final():
+    row = chart(("2024-05-23", "Psychological Evaluation", "Pre-SCS psychological evaluation\n"
+                 "Opinion: cleared for spinal cord stimulator trial and implantation."),
+                ("2024-11-28", "Psychological Re-evaluation", "Pre-SCS psychological re-evaluation\n"
+                 "Opinion: NOT recommended for spinal cord stimulator implantation at this time."),
+                ("2025-02-06", "Payer Denial Letter", "Re: spinal cord stimulator\n"
+                 "The 05/23/2024 clearance submitted with the request was superseded."))
+    assert row["psych_clearance"] == "not_cleared"
+    row = chart(("2025-01-10", "Psychological Evaluation", "Psychological Evaluation for Spinal Cord Stimulator Candidacy\n"
+                 "She may proceed with spinal cord stimulation once she completes six sessions of CBT. "
+                 "Until then this is not a final clearance."))
+    assert row["psych_clearance"] == "pending"
+
+
+def test_an_addendum_that_says_the_odi_was_transposed_gives_the_value_it_states():
+    row = chart(("2025-01-05", "Pain Clinic", "PAIN CLINIC\nPost-laminectomy syndrome.\nODI: 13%\nPEG 6.7.\n\n"
+                 "ADDENDUM 01/07/2025: The ODI above was transposed in transcription. The scanned questionnaire "
+                 "total is 31%. Please disregard 13%."))
+    assert row["odi_score"] == 31.0
+
+
+def test_a_peer_to_peer_call_restates_and_gives_way_to_the_visit():
+    row = chart(("2024-03-05", "Neuromodulation Consultation", "CONSULTATION\nOswestry total 11 of 50."),
+                ("2024-11-05", "Peer-to-Peer Summary", "P2P 11/05/2024\nDelgado: Oswestry 11 - that's below 21."))
+    assert (row["odi_score"], row["odi_note_id"]) == (22.0, "P-N1")
+
+
+@pytest.mark.parametrize("text", [
+    "She has failed back conservative care and is functionally equivalent to a failed back surgery patient.",
+    "Reviewer: Failed back surgery syndrome presupposes surgery.",
+])
+def test_a_syndrome_likened_or_defined_is_no_diagnosis(text):
+    assert chart(("2025-03-05", "Pain Clinic", "No prior spine surgery. " + text))["indication_status"] == "insufficient"
+
+
+def test_a_diary_whose_phases_head_their_rows_with_an_average_column():
+    text = ("SCS TRIAL LEAD REMOVAL\nPain diary (NRS 0-10, daily average)\n"
+            "  Baseline (pre-trial)     05/10   05/11   05/12   05/13    Average\n"
+            "                             8       7       8       7        7.5\n"
+            "  Trial                    D1  D2  D3  D4  D5  D6  D7        Average\n"
+            "                            3   3   2   4   3   3   3         3.0\n\nLeads removed.")
+    assert chart(("2025-05-21", "SCS Trial Removal", text))["trial_relief_pct"] == 60.0

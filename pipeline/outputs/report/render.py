@@ -48,6 +48,8 @@ LABEL_WHY = {
     "unattributed": "relief not attributed to the SCS trial",
     "earlier_trial": "relief in a first or failed trial, superseded by a later trial",
     "withdrawn": "a value an addendum says was entered in error",
+    "corrected": "the value an addendum gives in place of one entered in error",
+    "cited": "a value cited from the visit that measured it; the visit's own note counts",
     "telehealth": "PT by video or telehealth, not in person",
     ("psych", "conditional"): "a conditional clearance; another outcome was used",
     "function_gain": "a gain in function or less medication, not pain relief",
