@@ -66,6 +66,8 @@ def _corrected_value(text: str) -> float | None:
     return None
 
 
+_FROM = re.compile(r"\bfrom\W{0,3}$", re.I)
+_TO_NOW = re.compile(r"^[^;]{0,40}?\bto\s+(?:an?\s+|about\s+|approximately\s+)?$", re.I)
 MAX_GAP = 60  # characters of words allowed between "ODI" and its number ("...form today, which came out at 30%")
 
 
@@ -131,6 +133,11 @@ def normalize_odi(t: Target) -> list[Finding]:
         return [_before(t) or Finding("mention")]
     if first.kind == "threshold" or _BOUND.search(gap):
         return [Finding("threshold", first.value, "%", end=t.end + first.end)]
+    if _CHANGE.search(gap) and _FROM.search(gap):  # "ODI improved from 48% (08/2022) to 22% today": where it is now
+        now = next((q for q in values[1:] if _TO_NOW.search(tail[first.end:q.start]) and q.kind in ACCEPTED
+                    and _score(q) is not None), None)
+        if now is not None:
+            return [Finding("score", _score(now), "%", date=_taken_on(tail, now.end, t.note_date), end=t.end + now.end)]
     if _CHANGE.search(gap) or _SCALE.search(gap):
         return [Finding("mention")]  # a change, or the scale's own maximum ("ODI_MAX: 50")
     if first.kind == "number" and first.value is not None and first.value <= 50 and \
@@ -154,7 +161,7 @@ def normalize_odi(t: Target) -> list[Finding]:
             break  # the next cell is another measure's ("ODI: 40%  |  PEG: 7")
         if q.kind not in ACCEPTED or _score(q) is None:
             continue
-        column = "|" in between or (re.search(r"\s{3,}", between) and not re.search(r"[A-Za-z]", between))
+        column = "|" in between or (re.search(r"\s{3,}", between) and not re.search(r"[A-Za-z(]", between))
         if _COMPARED.search(tail[chosen.end:q.start]):
             continue  # "eighteen percent, compared to forty six back in June": the earlier one, for comparison
         d0, d1 = _written_on(dated, chosen), _written_on(dated, q)
@@ -192,7 +199,7 @@ def _taken_on(tail: str, at: int, note_date):
     m = _TAKEN.match(tail, at)
     if m is None:
         return None
-    found = find_dates(tail[m.end():m.end() + 20], note_date)
+    found = find_dates(tail[m.end():m.end() + 20], note_date, yearless=True)  # (after "from", "on": a date)
     return found[0].date if found and found[0].start == 0 and found[0].precision in ("day", "month") else None
 
 

@@ -132,7 +132,10 @@ def _attribution(t: Target, start: int, end: int) -> str:
 
 
 _BEFORE_LABEL = re.compile(r"\b(?:pre-?\s?trial|baseline|before(?:\s+(?:the\s+)?trial)?|pre-?implant)\b", re.I)
-_AFTER_LABEL = re.compile(r"\b(?:(?:during\s+(?:the\s+)?)?trial(?:\s*\(?\s*(?:avg|average|mean)\)?)?|during|with\s+(?:scs|stim\w*))\b",
+# a trial day's number in a label ("NRS day 7 (avg) ...... 4/10"), masked so the label reads as words: "day n"
+_AVERAGE_WORD = re.compile(r"\b(?:avg|average|mean)\b", re.I)
+_DAY_NUMBER = re.compile(r"(\bday\s*#?\s*)(\d{1,2})\b(?!\s*/)", re.I)
+_AFTER_LABEL = re.compile(r"\b(?:day\s*n{1,2}|(?:during\s+(?:the\s+)?)?trial(?:\s*\(?\s*(?:avg|average|mean)\)?)?|during|with\s+(?:scs|stim\w*))\b",
                           re.I)
 _PAIN_LABEL = re.compile(r"\b(?:pain|nrs|vas|nprs)\b", re.I)
 _CELL_NUMBER = re.compile(r"(?<![\d.])(\d{1,2}(?:\.\d+)?)(?:\s*/\s*10)?(?![\d.%])")
@@ -257,14 +260,16 @@ def trial_tables(note: Note, note_classes: frozenset) -> list[tuple[Finding, str
         end = starts[last] + len(lines[last])
         out.append((Finding("relief", relief_pct(b, a), "%", start=starts[first], end=end),
                     note.text[starts[first]:end], starts[first], end))
-    for i, line in enumerate(lines):  # a diary's summary lines: "Baseline avg: 7.5" then "Trial avg: 2.5"
+    labelled = [_DAY_NUMBER.sub(lambda m: m.group(1) + "n" * len(m.group(2)), line) if _AVERAGE_WORD.search(line) else line
+                for line in lines]  # ("NRS day 7 (avg) ...... 4/10": a day's average, not one day's score)
+    for i, line in enumerate(labelled):  # a diary's summary lines: "Baseline avg: 7.5" then "Trial avg: 2.5"
         b = _DIARY_LINE.match(line)
         # a before label ("Pre-trial average pain", "Average pain before trial"): the trial it names is its own phrase's
         if not b or not _BEFORE_LABEL.search(b.group("label")) or \
                 _AFTER_LABEL.search(_BEFORE_LABEL.sub(" ", b.group("label"))):
             continue
         for j in range(i + 1, min(i + SUMMARY_GAP, len(lines))):  # the trial days may sit between
-            a = _DIARY_LINE.match(lines[j])
+            a = _DIARY_LINE.match(labelled[j])
             if a and _AFTER_LABEL.search(a.group("label")) and not _BEFORE_LABEL.search(a.group("label")):
                 before, after = float(b.group("n")), float(a.group("n"))
                 if 0 < before <= 10 and after <= 10:

@@ -93,9 +93,13 @@ def score_pairs(text: str) -> list[Number]:
     return out
 
 
+_SPACES = re.compile(r"\s{2,}")
+
+
 def gap_ok(gap: str, limit: int) -> bool:
     """Two spans belong together when only a few words, and no other number or clause break, sit between them."""
-    return len(gap) <= limit and not re.search(r"[\d;]|\.\s", gap)
+    # (a run of spaces counts as one: a line the shape reader joined over a fax page break keeps its length)
+    return len(_SPACES.sub(" ", gap)) <= limit and not re.search(r"[\d;]|\.\s", gap)
 
 
 # an addendum that withdraws a value ("45% was entered in error; ... was 55%"): what comes before it is withdrawn

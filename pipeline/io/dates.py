@@ -96,6 +96,7 @@ def _parse_day(text: str) -> dt.date | None:
 
 
 _YEARLESS = re.compile(r"(?<![\d/.-])(\d{1,2})/(\d{1,2})(?![\d/])")
+_YEARLESS_NAMED = re.compile(rf"\b({MONTHS})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?\b(?!,?\s*\d)", re.I)
 
 
 def find_dates(text: str, ref: dt.date | None = None, yearless: bool = False) -> list[DateMention]:
@@ -145,6 +146,13 @@ def _find_dates(text: str, ref: dt.date | None = None, yearless: bool = False) -
                 d = dt.date(ref.year, int(m.group(1)), int(m.group(2)))
                 d = d if d <= ref else d.replace(year=ref.year - 1)
             except ValueError:  # no such day (2/30), or none before the note (a note dated in year 1)
+                continue
+            add(m.start(), m.end(), d, "day")
+        for m in _YEARLESS_NAMED.finditer(text):  # "from March 4", "on Feb 3rd"
+            try:
+                d = dt.date(ref.year, du_parser.parse(m.group(1)[:3] + " 1 2000").month, int(m.group(2)))
+                d = d if d <= ref else d.replace(year=ref.year - 1)
+            except ValueError:
                 continue
             add(m.start(), m.end(), d, "day")
     if ref is not None:

@@ -43,7 +43,8 @@ _HYPHENATED = re.compile(r"(?<=[A-Za-z]{2})-\n(?=[a-z]{2})")
 _FILLED = re.compile(r"_+\s*(\d[\d.]*)\s*_+")
 _LEADER = re.compile(r"\.{3,}|…+")  # dotted leaders ("ODI ....... 42 %") and ellipses: not sentence ends
 # an unchecked box's option is not what the form says: "☐ Not cleared", "[ ] SCS", "[ ] Yes"
-_UNCHECKED = re.compile(r"(?:☐|□|\[\s\])[ \t]*([^\[\]☐☒☑□■\n|]*?)(?=\s*(?:☐|☒|☑|□|■|\[[ xX✓✔*]?\]|\||\n|$))")
+_UNCHECKED = re.compile(r"(?:☐|□|\[\s\]|\(\s\))[ \t]*([^\[\]☐☒☑□■\n|]*?)"
+                        r"(?=\s*(?:☐|☒|☑|□|■|\[[ xX✓✔*]?\]|\([ xX✓✔]\)|\||\n|$))")
 # a form field left unanswered says nothing, its label included: "Prior spine surgery: ______", "Persistent pain: [ ] [ ]",
 # "Psych clearance ......... ______" (its leader already blanked)
 # (the unchecked boxes' options are blanked first)
@@ -57,7 +58,8 @@ _KEY_UNDERSCORE = re.compile(r"(?<=[A-Za-z])_(?=[A-Za-z][A-Za-z_]*\s*[=:])")
 _UNIT_CELL = re.compile(r"(?<=\d)([ \t]*)\|(?=[ \t]*(?:/[ \t]*(?:50|100|10)|%)[ \t]*(?:\||$))", re.M)
 # speech recognition's spoken punctuation, left in a dictated note: "... today period PHQ 9 is 8 comma she ...";
 # read only in a note that speaks three of them, or says it was dictated ("a period of six weeks" is the word itself)
-_SPOKEN = re.compile(r"[ \t]*\b(period(?![ \t]+of\b)|full stop|comma|colon|semicolon|new paragraph|new line|next line)\b[ \t]?|"
+_SPOKEN = re.compile(r"[ \t]*\b(period(?![ \t]+of\b)|full stop|comma|colon|semicolon|new paragraph|new line|next line|"
+                     r"underscores?(?:[ \t]+underscores?)*)\b[ \t]?|"
                      r"(?<=\w)[ \t]+(slash)[ \t]+(?=\w)", re.I)
 _DICTATED = re.compile(r"\b(?:speech|voice)[- ]recognition\b|\bdictat(?:ed|ion)\b|\bdragon\b", re.I)
 _SPOKEN_MARK = {"period": ". ", "full stop": ". ", "comma": ", ", "colon": ": ", "semicolon": "; ",
@@ -67,25 +69,59 @@ _SPOKEN_MARK = {"period": ". ", "full stop": ". ", "comma": ", ", "colon": ": ",
 def _spoken(s: str, m: re.Match, followed: bool) -> tuple[int, int, str]:
     """The mark a spoken word stands for; a sentence's end capitalises the word after it, as the splitter needs
     (unless another spoken mark follows: "period new paragraph")."""
-    mark = _SPOKEN_MARK[(m.group(1) or m.group(2)).lower()]
+    word = (m.group(1) or m.group(2)).lower()
+    mark = "__ " if word.startswith("underscore") else _SPOKEN_MARK[word]  # "underscore underscore": a blank
     nxt = s[m.end():m.end() + 1]
     if mark == ". " and not followed and nxt.isalpha() and nxt.islower():
         return m.start(), m.end() + 1, mark + nxt.upper()
     return m.start(), m.end(), mark
 
 
+# what speech recognition makes of numbers and letters: "6 0 percent" (60), "31 point 4", "point four four" (.44),
+# "O D I" / "O.D.I." (ODI)
+_SPLIT_DIGITS = re.compile(r"\b(\d) (\d)\b(?=\s*(?:%|percent\b|per\s*cent\b|to\s+\d \d\b|out\s+of\b|/))", re.I)
+_DIGIT_WORDS = {"zero": "0", "oh": "0", "one": "1", "two": "2", "three": "3", "four": "4", "five": "5", "six": "6",
+                "seven": "7", "eight": "8", "nine": "9"}
+_SPOKEN_DECIMAL = re.compile(r"(?<=\d) point (?=\d)|\bpoint((?:\s+(?:zero|oh|one|two|three|four|five|six|seven|eight|nine|\d)"
+                             r"(?![\w.])){1,2})", re.I)
+_SPELLED = re.compile(r"\b([A-Z])(?:\.\s?| )([A-Z])(?:(?:\.\s?| )([A-Z]))?\b\.?")
+_ACRONYMS = {"ODI", "SCS", "PT", "NRS", "VAS", "DRG", "ESI"}
+
+
+def _heard(s: str, rules: ShapeRules) -> list[tuple[int, int, str]]:
+    """The edits that read a dictated note's numbers, spelled letters and sound-alikes as written."""
+    edits = [(m.start(), m.end(), m.group(1) + m.group(2)) for m in _SPLIT_DIGITS.finditer(s)]
+    for m in _SPOKEN_DECIMAL.finditer(s):
+        digits = "".join(_DIGIT_WORDS.get(w.lower(), w) for w in (m.group(1) or "").split())
+        edits.append((m.start(), m.end(), "." + digits))
+    for m in _SPELLED.finditer(s):
+        word = "".join(g for g in m.groups() if g)
+        if word in _ACRONYMS:
+            edits.append((m.start(), m.end(), word + (" " if m.group(0).endswith(" ") else "")))
+    if rules.heard is not None:
+        edits += [(m.start(), m.end(), rules.heard_as[" ".join(m.group(0).lower().split())])
+                  for m in rules.heard.finditer(s)]
+    edits.sort()
+    return [e for k, e in enumerate(edits) if k == 0 or e[0] >= edits[k - 1][1]]  # none overlapping
+
+
 # OCR in numbers: O/o for 0 beside digits, l/I for 1 beside digits or in a fraction
 _OCR_ZERO = re.compile(r"(?<=\d)[Oo](?=[\d%/.]|\b)|(?<=\d[.,])[Oo]")
-_OCR_ONE = re.compile(r"(?<=\d)[lI](?=[\d%])|(?<=/)[lI](?=\d|\b)|\b[lI](?=\s?/\s?\d)|\b[lI](?=\d)")
+_OCR_ONE = re.compile(r"(?<=\d)[lI](?=[\d%/])|(?<=/)[lI](?=\d|\b)|\b[lI](?=\s?/\s?\d)|\b[lI](?=\d)")
+# S for 5 beside a score's digits ("2S/50", "(S0%)"), and "o/o" for a percent sign ("42o/o"); never a level (S1)
+_OCR_FIVE = re.compile(r"(?<=\d)S(?=[%/])|(?<![A-Za-z])S(?=\d\s?%)")
+_OCR_PERCENT = re.compile(r"(?<=\d)o/o\b")
 # cheap tests that a note can hold what each reader above changes (most notes hold none of it)
 _MAY_OCR_ZERO = re.compile(r"[0-9][.,]?[Oo]")
-_MAY_OCR_ONE = re.compile(r"[lI](?=[\d%]|\s?/\s?\d)|/[lI]\b")
+_MAY_OCR_ONE = re.compile(r"[lI](?=[\d%/]|\s?/\s?\d)|/[lI]\b")
 
 
 class ShapeRules(NamedTuple):
     furniture: tuple[re.Pattern, ...]
     mended: dict                   # an OCR-damaged form of a vocabulary word (lower-case) -> the word
     any_furniture: re.Pattern | None
+    heard: re.Pattern | None = None  # speech recognition's sound-alikes of the rules' words ("oz west tree")
+    heard_as: dict = {}              # a sound-alike (lower-case, single-spaced) -> the word
 
 
 # what OCR puts for a letter: o -> 0, l -> 1 or I, i -> l or 1, m -> rn
@@ -122,15 +158,19 @@ def load_shape_rules(patterns_dir: str | None = None) -> ShapeRules:
     if not path.is_file():
         return ShapeRules((), {}, None)
     data = json.loads(path.read_text(encoding="utf-8"))
-    unknown = set(data) - {"description", "furniture", "ocr_words"}
+    unknown = set(data) - {"description", "furniture", "ocr_words", "heard_words"}
     if unknown:
         raise ValueError(f"{path}: unknown keys {sorted(unknown)}")
+    heard_as = {" ".join(k.lower().split()): v for k, v in data.get("heard_words", {}).items()}
+    heard = re.compile(r"\b(?:" + "|".join(r"\s+".join(map(re.escape, k.split())) for k in sorted(heard_as, key=len,
+                                                                                                reverse=True)) + r")\b",
+                       re.I) if heard_as else None
     furniture = tuple(re.compile(p, re.I) for p in data.get("furniture", ()))
     words = frozenset(w.lower() for w in data.get("ocr_words", ()))
     mended = {form: w for w in sorted(words) for form in _typed_forms(w) if form not in words}
     mended.update({form: w for w in sorted(words) for form in _damaged_forms(w) if form not in words})
     any_furniture = re.compile("|".join(f"(?:{p.pattern})" for p in furniture), re.I | re.M) if furniture else None
-    return ShapeRules(furniture, mended, any_furniture)
+    return ShapeRules(furniture, mended, any_furniture, heard, heard_as)
 
 
 def _edit_keeping_lines(text: str, edits: list[tuple[int, int, str]]) -> str:
@@ -222,7 +262,8 @@ def _join_wrapped(lines: list[str], furniture: list[bool], text: str) -> str:
     i = 0
     while i < len(lines) - 1:
         j = i + 1
-        while j < len(lines) - 1 and furniture[j]:  # a sentence may run on over a fax header or footer
+        # a sentence may run on over a fax header or footer, and the blank lines around it
+        while j < len(lines) - 1 and (furniture[j] or (not lines[j].strip() and (furniture[j - 1] or furniture[j + 1]))):
             j += 1
         sep = " " if _runs_on(lines[i].rstrip(), lines[j], j > i + 1, lines[j + 1] if j + 1 < len(lines) else "") else "\n"
         for k in range(i + 1, j + 1):
@@ -268,7 +309,7 @@ def read_shapes(text: str, patterns_dir: str | None = None) -> str:
         s = _FILLED.sub(lambda m: " " * (m.start(1) - m.start()) + m.group(1) + " " * (m.end() - m.end(1)), s)
     if "..." in s or "…" in s:
         s = _LEADER.sub(lambda m: " " * len(m.group(0)), s)
-    if "[" in s or "☐" in s or "□" in s:
+    if "[" in s or "☐" in s or "□" in s or "( )" in s:
         s = _UNCHECKED.sub(lambda m: m.group(0)[:m.start(1) - m.start()] + " " * len(m.group(1)), s)
     if "__" in s or "[" in s or "☐" in s or "□" in s:
         s = _UNANSWERED.sub(lambda m: " " * len(m.group(0)), s)
@@ -277,6 +318,7 @@ def read_shapes(text: str, patterns_dir: str | None = None) -> str:
     if len(found) >= 3 or (found and _DICTATED.search(s)):
         s = _edit_keeping_lines(s, [_spoken(s, m, k + 1 < len(found) and found[k + 1].start() == m.end())
                                     for k, m in enumerate(found)])
+        s = _edit_keeping_lines(s, _heard(s, rules))
     if "_" in s:
         s = _KEY_UNDERSCORE.sub(" ", s)
     if "=" in s:
@@ -285,10 +327,14 @@ def read_shapes(text: str, patterns_dir: str | None = None) -> str:
         s = _KEY_EQUALS.sub(" ", s)
     if "|" in s:
         s = _UNIT_CELL.sub(lambda m: m.group(1) + " ", s)
+    if "o/o" in s:
+        s = _OCR_PERCENT.sub("%  ", s)
     if _MAY_OCR_ZERO.search(s):
         s = _OCR_ZERO.sub("0", s)
     if _MAY_OCR_ONE.search(s):
         s = _OCR_ONE.sub("1", s)
+    if "S" in s:
+        s = _OCR_FIVE.sub("5", s)
     damaged = _damaged_words(s, rules)
     if damaged:
         found = re.finditer(r"\b(?:" + "|".join(map(re.escape, sorted(damaged))) + r")\b", s, flags=re.I)

@@ -9,6 +9,7 @@ psychological evaluation outcome.
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from dateutil.relativedelta import relativedelta
 
@@ -29,6 +30,9 @@ def sources_first(found: Indexed) -> Indexed:
     return [(i, m) for i, m in found if not restated(m)] or found
 
 
+_TICKED = re.compile(r"☒|☑|\[[xX✓✔]\]|\([xX✓✔]\)")
+
+
 def _new_outcomes(found: Indexed, kept: Indexed) -> Indexed:
     """An evaluator's own letter that gives a new outcome, later than every outcome of the visit notes ("I
     re-evaluated him on 01/16/2024 ... he is cleared" after an old "not a candidate"): no source restated, and no
@@ -40,7 +44,8 @@ def _new_outcomes(found: Indexed, kept: Indexed) -> Indexed:
     return [(i, m) for i, m in found if "restatement" in m.note_classes and "psych_eval" in m.note_classes
             and "copied_forward" not in m.note_classes and m.note_date > last and m.label not in labels
             and m.label in ("cleared", "not_cleared")
-            and not any(d.date <= last for d in find_dates(m.sentence, m.note_date))]  # ("clearance on 05/02/2025")
+            and not any(d.date <= last for d in find_dates(m.sentence, m.note_date))  # ("clearance on 05/02/2025")
+            and not _TICKED.search(m.sentence)]  # a form's ticked box restates ("Psych clearance: [X] attached")
 
 
 @scorer("indication", Facts(

@@ -99,8 +99,8 @@ BLIND_FLOORS = {"fax-packets": (22, 98.0), "multi-ehr": (22, 97.5), "fax-packets
                 "va-cprs-7": (16, 98.5), "behavioral-health-7": (16, 97.0), "registry-8": (16, 96.5),
                 "msk-physio-8": (16, 99.0), "telehealth-8": (16, 97.5), "rural-terse-9": (16, 99.0),
                 "spine-surgery-9": (16, 99.0), "ehr-migration-9": (16, 99.0),
-                "speech-recognition-10": (14, 89.0), "appeal-packets-10": (16, 98.5), "problem-oriented-10": (16, 98.5),
-                "fax-packets-10": (13, 88.0)}
+                "speech-recognition-10": (16, 98.0), "appeal-packets-10": (16, 98.5), "problem-oriented-10": (16, 98.5),
+                "fax-packets-10": (16, 96.5)}
 
 
 @pytest.mark.parametrize("name", sorted(BLIND_FLOORS))

@@ -61,3 +61,29 @@ def test_fax_furniture_inside_a_note_is_blanked_and_a_sentence_runs_on_over_it()
 def test_ocr_damage_is_found_only_in_the_rules_words():
     assert ocr_damaged("0swestry 42%")
     assert not ocr_damaged("Oswestry 42%")
+
+
+def test_a_dictated_note_reads_its_sound_alikes_spelled_letters_and_spoken_numbers():
+    text = ("Dictated, not read period he reports roughly 6 0 to 7 0 percent relief comma O D I index point four four "
+            "today period oz west tree colon underscore underscore percent period the stimulate her trail went well period")
+    read = read_shapes(text)
+    assert len(read) == len(text)
+    for part in ("60 to 70 percent relief", "ODI index .44 today", "Oswestry: __", "stimulator trial went well"):
+        assert part in read
+    assert "L4 5" in read_shapes("Fusion at L4 5 period BMI 31 point 4 period pain 7 out of 10 period")
+
+
+@pytest.mark.parametrize("text, read", [
+    ("0swestry today: 2l/50 = 42o/o", "Oswestry today: 21/50 = 42%  "),
+    ("Modified 0DI 2S/50 (S0%).", "Modified ODI 25/50 (50%)."),
+    ("L5-S1 fusion, S1 screws", "L5-S1 fusion, S1 screws"),
+])
+def test_ocr_confusions_in_scores(text, read):
+    assert read_shapes(text) == read
+
+
+def test_an_unticked_round_box_and_a_forwarding_fax_header_say_nothing():
+    assert read_shapes("( ) Failed back surgery syndrome (M96.1)\n(X) Chronic radiculopathy").startswith("( )" + " " * 10)
+    header = "09/25/2023 08:58 >> REDWOOD HOLLOW PAIN >> BLUEWATER MUTUAL UM >> P.02"
+    assert read_shapes("physical\n" + header + "\ntherapy at Harbor Point").strip().startswith("physical")
+    assert "therapy" in read_shapes("He completed 7 weeks of physical\n" + header + "\ntherapy at Harbor Point").split("\n")[0]

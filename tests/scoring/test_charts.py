@@ -247,3 +247,26 @@ def test_a_diary_whose_phases_head_their_rows_with_an_average_column():
             "  Trial                    D1  D2  D3  D4  D5  D6  D7        Average\n"
             "                            3   3   2   4   3   3   3         3.0\n\nLeads removed.")
     assert chart(("2025-05-21", "SCS Trial Removal", text))["trial_relief_pct"] == 60.0
+
+
+def test_an_odi_that_improved_from_one_value_to_another_is_the_later():
+    row = chart(("2025-03-13", "Pain Clinic", "Pain clinic.\nODI improved from 48% (08/2024) to 22% today."))
+    assert row["odi_score"] == 22.0
+
+
+def test_a_value_on_file_from_a_named_day_is_as_old_as_that_day():
+    row = chart(("2024-09-30", "Pain Clinic", "Pain clinic.\nOswestry today 9/50."),
+                ("2025-01-06", "Pain Clinic", "Pain clinic.\nOutcome measures: last Oswestry on file 42 percent from March 4."))
+    assert row["odi_score"] == 18.0
+
+
+def test_a_trial_reports_baseline_and_its_day_average_under_leaders():
+    row = chart(("2024-07-15", "SCS Trial Report", "SCS TRIAL REPORT\n NRS baseline (pre-trial) ...... 9/10\n"
+                 " NRS day 7 (avg) ............... 4/10\nPatient: I could mow the lawn."))
+    assert row["trial_relief_pct"] == 55.6
+
+
+@pytest.mark.parametrize("text, value", [("Oswestry forty four out of a hundred today.", 44.0),
+                                         ("ODI index .44 today.", 44.0)])
+def test_an_odi_out_of_a_hundred_or_as_an_index(text, value):
+    assert chart(("2025-03-13", "Pain Clinic", text))["odi_score"] == value
