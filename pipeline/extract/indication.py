@@ -19,8 +19,8 @@ _LAB_VALUE = re.compile(r"^\s*[:=(]?\s*\d{2,3}(?:\.\d)?(?![\d%/.])", re.I)
 _FBS_VALUE = re.compile(r"\bFBS\s*[:=(]?\s*\d{2,3}(?![\d%/.])", re.I)  # "FBS 102 ...; repeat FBS in 3 months"
 _FBS_LAB = re.compile(r"\b(?:elevated|high|low|normal|abnormal|repeat|check|recheck|order)\s+FBS\b", re.I)
 # a surgery only planned, proposed or called off ("A fusion was planned for April but cancelled")
-_NOT_DONE = re.compile(r"\b(?:planned|scheduled|recommended|proposed|cancel\w*|declined|deferred|never\s+had|considering)\b",
-                       re.I)
+_NOT_DONE = re.compile(r"\b(?:planned|scheduled|recommended|proposed|cancel\w*|declined|deferred|never\s+had|considering|"
+                       r"prepared\s+to|about\s+to)\b", re.I)
 _GLUCOSE = re.compile(r"\b(?:mg/dl|mmol|glucose|blood\s+sugar|fasting|a1c|hba1c|sugars?)\b", re.I)
 _POLICY = re.compile(r"\b(?:polic(?:y|ies)|covers?|coverage|covered|criteria|indicated\s+for|indications?\s+(?:for|include)|"
                      r"approved\s+for|LCD|guidelines?)\b", re.I)
@@ -39,6 +39,7 @@ _LIKENED = re.compile(r"\b(?:equivalent|similar|comparable|analogous|akin|identi
 _DEFINED = re.compile(r"^\W{0,3}(?:\([^)]{0,20}\)\s*)?(?:presupposes|requires|implies|means|refers\s+to|is\s+defined\s+as|"
                       r"by\s+definition)\b", re.I)
 _CERVICAL = re.compile(r"\b(cervical|ACDF|C[1-7](?:\s*-\s*C?[1-7])?|neck)\b", re.I)
+_CERVICAL_NAMED = re.compile(r"\b(?:cervical|C[1-7](?:\s*-\s*C?[1-7])?)\s+(?:(?!lumbar|back|L\d)\w+\s+){0,4}$", re.I)
 _LUMBAR = re.compile(r"\b([LS]\d|T1[0-2]|lumbar|lumbosacral|low(?:er)?\s+back|back\s+pain|LBP|(?<!cervical\s)radicul\w*|sciatica|legs?)\b",
                      re.I)
 
@@ -60,8 +61,10 @@ def normalize_indication(t: Target) -> list[Finding]:
         return [Finding("surgery")]  # "indications include ... persistent pain following lumbar surgery": a policy's
     if _NOT_DONE.search(t.sentence) and not _PERSISTING.search(t.sentence):
         return [Finding("surgery")]
-    if _CERVICAL.search(t.sentence) and not _LUMBAR.search(t.sentence):
-        return [Finding("surgery")]  # neck surgery with neck pain: not failed back surgery syndrome
+    a0 = t.start - t.sent_start
+    if (_CERVICAL.search(t.sentence) and not _LUMBAR.search(t.sentence)) or \
+            _CERVICAL_NAMED.search(t.sentence[max(0, a0 - 45):a0]):
+        return [Finding("surgery")]  # neck surgery ("neck pain from a previous cervical fusion"): not failed back surgery
     if _RESOLVED.search(t.sentence) and not _PERSISTING.search(t.sentence):
         return [Finding("surgery")]  # surgery whose pain resolved ("with a good result")
     if (_PAIN.search(t.sentence) and (_AFTER_SURGERY.search(t.sentence) or _PERSISTING.search(t.sentence))) or \

@@ -270,3 +270,13 @@ def test_a_trial_reports_baseline_and_its_day_average_under_leaders():
                                          ("ODI index .44 today.", 44.0)])
 def test_an_odi_out_of_a_hundred_or_as_an_index(text, value):
     assert chart(("2025-03-13", "Pain Clinic", text))["odi_score"] == value
+
+
+@pytest.mark.parametrize("text", [
+    "PAST MEDICAL HISTORY: Remarkable for chronic back pain, neck pain from a previous cervical fusion, and degenerative "
+    "disc disease.",
+    "History of cervical spinal stenosis status post decompression, who has had longstanding low back pain.",
+    "I was prepared to do a discectomy and had not consented the patient for a biopsy. Her thigh pain persists.",
+])
+def test_a_neck_operation_or_one_about_to_be_done_is_no_failed_back_surgery(text):
+    assert chart(("2025-03-05", "Clinic Note", text))["indication_status"] == "insufficient"
