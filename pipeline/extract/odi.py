@@ -16,6 +16,7 @@ import re
 from pipeline.extract.registry import normalizer, note_extractor
 from pipeline.io.dates import find_dates
 from pipeline.extract.values import IN_ERROR, table_cells, words_to_digits
+from pipeline.nlp.fields import corrected, records, scaled_percent, withdrawn
 from pipeline.nlp.quantities import Quantity, quantities
 from pipeline.records import Finding, Note, Target
 
@@ -99,6 +100,10 @@ def _before(t: Target) -> Finding | None:
 
 @normalizer("ODI", criterion="odi")
 def normalize_odi(t: Target) -> list[Finding]:
+    k = t.start - t.sent_start
+    line = t.sentence[t.sentence.rfind("\n", 0, k) + 1:(t.sentence.find("\n", k) + 1 or len(t.sentence) + 1) - 1]
+    if ("|" in line or "{" in line) and any(_ODI_NAME.search(r.name) for r in records(line)):
+        return []  # a structured record: read whole by odi_records, with its units and status
     head = (t.preceding + " " + t.sentence[:t.start - t.sent_start])[-16:]
     if _OTHER_INDEX.search(head) and not re.search(r"oswestry|odi", t.text, re.I):
         return [Finding("not_odi")]  # "Neck\nDisability Index 32%": the neck's index, its name cut by a line break
@@ -280,6 +285,41 @@ def _column_rows(lines: list[str], k: int, column: tuple[int, int], note: Note) 
             rows.append((day[0].date if day else note.note_date, j, scores[0]._replace(start=at + scores[0].start,
                                                                                     end=at + scores[0].end)))
     return rows
+
+
+_ODI_NAME = re.compile(r"\b(?:oswestry|odi)", re.I)
+_NOT_ODI_NAME = re.compile(r"\b(?:neck|NDI|pain\s+disability)\b", re.I)
+# a line that names the ODI heads the records under it that name nothing ("form=ODI_v2.1", "ODI (Oswestry v2.1a) -
+# administered ...", then "Raw total: 23 | Max: 50 | Score: 46 %")
+_NAMES_ODI = re.compile(r"\b(?:oswestry|odi)(?:_v?[\d.]+\w*)?\b", re.I)
+RECORD_CONTEXT = 15  # lines a naming line heads
+
+
+@note_extractor("odi")
+def odi_records(note: Note, note_classes: frozenset) -> list[tuple[Finding, str, int, int]]:
+    """The ODI of a structured record (a flowsheet row, an HL7 segment, a JSON object): its value read by its units
+    and range (raw points doubled, an index 0-1 as a percent), dated when taken; a record its status marks as entered
+    in error is withdrawn, a corrected one counts over the rest of its note."""
+    low = note.text.lower()
+    if ("oswestry" not in low and "odi" not in low) or ("|" not in note.text and "{" not in note.text):
+        return []
+    named_at = [m.start() for m in _NAMES_ODI.finditer(note.text)]
+    out = []
+    for rec in records(note.text, note.note_date):
+        if rec.name:
+            if not _ODI_NAME.search(rec.name) or _NOT_ODI_NAME.search(rec.name):
+                continue
+        else:  # a nameless record under a line that names the ODI
+            head = [a for a in named_at if a < rec.start]
+            if not head or note.text.count("\n", head[-1], rec.start) > RECORD_CONTEXT:
+                continue
+        value = scaled_percent(rec)
+        if value is None:
+            continue
+        label = "withdrawn" if withdrawn(rec) else "corrected" if corrected(rec) else "score"
+        out.append((Finding(label, value, "%", date=rec.taken if rec.taken and rec.taken <= note.note_date else None,
+                            start=rec.start, end=rec.end), note.text[rec.start:rec.end], rec.start, rec.end))
+    return out
 
 
 @note_extractor("odi")

@@ -45,7 +45,7 @@ _NOT_SERVICE = re.compile(r"\b(?:cancel\w*|no[- ]?shows?|missed|(?:re)?scheduled
                           re.I)
 _IN_PERSON = re.compile(r"\bin[- ](?:clinic|person|office)\b", re.I)
 # a note about PT that records no visit of its own: its date is not a date of service (the visits it lists still are)
-_NOT_A_VISIT = re.compile(r"\b(?:schedul\w*|no[- ]?shows?|cancel\w*|not\s+seen|administrative|telephone|phone\s+(?:call|note|"
+_NOT_A_VISIT = re.compile(r"\b(?:schedul\w*|no[- ]?shows?|cancel\w*|not\s+seen|administrative|export\w*|generated|telephone|phone\s+(?:call|note|"
                           r"encounter)|orders?|referrals?|letters?|correspondence|consult\s+(?:tracking|activity|request|order))\b", re.I)
 # the head of a log of visits ("Date of Service      Type", "| Visit | Date | Provider |", "Visits (12):"), a line
 # with no date of its own: the lines under it that hold a date are its rows, each a visit unless it says otherwise

@@ -141,7 +141,7 @@ _PAIN_LABEL = re.compile(r"\b(?:pain|nrs|vas|nprs)\b", re.I)
 _CELL_NUMBER = re.compile(r"(?<![\d.])(\d{1,2}(?:\.\d+)?)(?:\s*/\s*10)?(?![\d.%])")
 # "Baseline avg (3 days): 7.5", "Trial average (days 1-6) .... 2.5/10": a label, then its one number
 _DIARY_LINE = re.compile(r"^\s*(?P<label>[A-Za-z][^:\d]{0,40}(?:\([^)]{0,20}\))?[^:\d]{0,10})[:\s]\s*"
-                         r"(?P<n>\d{1,2}(?:\.\d+)?)(?:\s*/\s*10)?\s*$")
+                         r"(?P<n>\d{1,2}(?:\.\d+)?)(?:\s*[-–]\s*(?P<n2>\d{1,2}(?:\.\d+)?))?(?:\s*/\s*10)?\s*$")
 
 
 _TABLE_CUE = re.compile(r"baseline|pre-?\s?trial|before\s+(?:the\s+)?trial", re.I)  # what every reader below needs
@@ -262,20 +262,26 @@ def trial_tables(note: Note, note_classes: frozenset) -> list[tuple[Finding, str
                     note.text[starts[first]:end], starts[first], end))
     labelled = [_DAY_NUMBER.sub(lambda m: m.group(1) + "n" * len(m.group(2)), line) if _AVERAGE_WORD.search(line) else line
                 for line in lines]  # ("NRS day 7 (avg) ...... 4/10": a day's average, not one day's score)
-    for i, line in enumerate(labelled):  # a diary's summary lines: "Baseline avg: 7.5" then "Trial avg: 2.5"
-        b = _DIARY_LINE.match(line)
+    # a diary's summary lines ("Baseline avg: 7.5" then "Trial avg: 2.5"), or the cells of a row of them
+    units = [(text, k, at) for k, line in enumerate(labelled)
+             for at, text in (table_cells(line) if "|" in line else [(0, line)])]
+    for u, (text, i, at) in enumerate(units):
+        b = _DIARY_LINE.match(text)
         # a before label ("Pre-trial average pain", "Average pain before trial"): the trial it names is its own phrase's
         if not b or not _BEFORE_LABEL.search(b.group("label")) or \
                 _AFTER_LABEL.search(_BEFORE_LABEL.sub(" ", b.group("label"))):
             continue
-        for j in range(i + 1, min(i + SUMMARY_GAP, len(lines))):  # the trial days may sit between
-            a = _DIARY_LINE.match(labelled[j])
+        for text_a, j, _ in units[u + 1:]:
+            if j >= i + SUMMARY_GAP:  # the trial days may sit between
+                break
+            a = _DIARY_LINE.match(text_a)
             if a and _AFTER_LABEL.search(a.group("label")) and not _BEFORE_LABEL.search(a.group("label")):
-                before, after = float(b.group("n")), float(a.group("n"))
+                before = min(float(b.group("n")), float(b.group("n2") or 99))  # a range: its better score before,
+                after = max(float(a.group("n")), float(a.group("n2") or -1))  # its worse score during the trial
                 if 0 < before <= 10 and after <= 10:
-                    end = starts[j] + len(lines[j])
-                    out.append((Finding("relief", relief_pct(before, after), "%",
-                                        start=starts[i], end=end), note.text[starts[i]:end], starts[i], end))
+                    s0, end = starts[i] + at, starts[j] + len(lines[j])
+                    out.append((Finding("relief", relief_pct(before, after), "%", start=s0, end=end),
+                                note.text[s0:end], s0, end))
                 break
     out += _average_column(note.text, lines, starts)
     out += _phase_heads(note.text, lines, starts)

@@ -112,7 +112,7 @@ CITED_SOURCE = re.compile(r"\b(?:per|according\s+to|as\s+(?:documented|noted|rec
                           r"(?:the\s+|his\s+|her\s+|their\s+|an?\s+|pt'?s?\s+|patient'?s?\s+)?(?:outside\s+|prior\s+|previous\s+)?"
                           r"(?:PM&R|physiatry|pain\s+(?:clinic|management|medicine|doctor|specialist|team)|"
                           r"surgeon|neurosurg\w*|ortho\w*|spine\s+(?:clinic|surgeon|center)|records?|chart|report|letter|"
-                          r"summary|(?:pain\s+)?(?:diary|log)|Dr\.?\s+[A-Z]\w+)\b", re.I)
+                          r"summary|(?:pain\s+)?(?:diary|log)|(?:portal\s+)?message|Dr\.?\s+[A-Z]\w+)\b", re.I)
 
 _FILLER = r"(?:\s+(?:about|approximately|approx\.?|around|roughly|only|just|a|an))*\W{0,3}"
 _BEFORE_CUE = re.compile(r"(?:\bbaseline|\bpre-?\s?trial|\bbefore(?:\s+the)?(?:\s+trial)?|\bprior(?:\s+to\s+the\s+trial)?|"

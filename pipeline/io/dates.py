@@ -29,6 +29,9 @@ _DAY_PATTERNS = [
     re.compile(rf"\b\d{{1,2}}\s+{MONTHS}\.?,?\s+\d{{4}}\b", re.I),
     re.compile(rf"\b\d{{1,2}}-{MONTHS}-(?:\d{{4}}|\d{{2}})\b", re.I),  # 12-Sep-2024
     re.compile(r"(?<![\d.])(\d{1,2})\.(\d{1,2})\.(\d{4})(?![\d.])"),  # 09.16.2024
+    re.compile(r"(?<![\d.])(?:19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])(?!\d)"),  # 20240304 (an export's)
+    re.compile(rf"\b\d{{1,2}}{MONTHS}(?:\d{{4}}|\d{{2}})\b", re.I),  # 12MAR2024, 05MAR24
+    re.compile(r"\b\d{1,2} (?:JAN|FEB|MAR|APR|MAY|JUN|JUL|AUG|SEP|OCT|NOV|DEC) \d{2}\b"),  # DOS: 05 MAR 24
 ]
 _MONTH_PATTERNS = [
     re.compile(r"(?<![\d/.])(\d{1,2})/(\d{4})(?![\d/])"),

@@ -280,3 +280,27 @@ def test_an_odi_out_of_a_hundred_or_as_an_index(text, value):
 ])
 def test_a_neck_operation_or_one_about_to_be_done_is_no_failed_back_surgery(text):
     assert chart(("2025-03-05", "Clinic Note", text))["indication_status"] == "insufficient"
+
+
+def test_a_flowsheet_row_entered_in_error_gives_way_to_its_correction_and_raw_points_are_doubled():
+    row = chart(("2024-06-03", "Flowsheet Export",
+                 "Flowsheet: Oswestry Disability Index | Value: 22 | Units: % | Taken: 2024-06-03 08:40 | "
+                 "Status: Entered in error | Comment: wrong unit selected\n"
+                 "Flowsheet: Oswestry Disability Index | Value: 22 | Units: points (raw, 0-50) | Taken: 2024-06-03 08:40 | "
+                 "Status: Corrected"))
+    assert row["odi_score"] == 44.0
+    row = chart(("2024-05-06", "Interface Result",
+                 "MSH|^~\\&|EHR|CLINIC|HUB|PAYER|20240506||ORU^R01|1|P|2.5.1\n"
+                 "OBX|1|NM|ODI_IDX^Oswestry Disability Index (index 0-1)^L||0.34|ratio|0-1|||F|||20240506101500\n"
+                 "OBX|2|NM|NDI_IDX^Neck Disability Index (index 0-1)^L||0.18|ratio|0-1|||F|||20240506101500"))
+    assert row["odi_score"] == 34.0
+
+
+def test_a_visit_export_with_compact_dates_and_statuses():
+    rows = "\n".join([f'"202403{d:02d}","97110","gym","J. Ochoa PTA","Completed"' for d in (4, 7, 11, 14, 18, 21, 28)] +
+                     ['"20240401","","gym","J. Ochoa PTA","No Show"'] +
+                     [f'"202404{d:02d}","97110","gym","J. Ochoa PTA","Completed"' for d in (4, 8, 11, 15, 18, 22, 26)] +
+                     ['"20240429","","gym","J. Ochoa PTA","Cancelled"'])
+    row = chart(("2024-05-02", "PT Visit Export", '# export: visits.csv (Brookfield Rehab) - generated 2024-05-02\n'
+                 '"dos","cpt","area","staff","status"\n' + rows), review_date="2024-06-01")
+    assert (str(row["pt_first_date"]), str(row["pt_last_date"])) == ("2024-03-04", "2024-04-26")
