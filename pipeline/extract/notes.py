@@ -229,7 +229,10 @@ def _copied_forward(text: str) -> list[tuple[int, int]]:
         end = PARAGRAPH_BREAK.search(text, m.end())
         end = end.start() if end else len(text)
         line_end = text.find("\n", m.end())
-        if 0 <= line_end < end and text[m.end():line_end].rstrip().endswith(":"):
+        rest = text[m.end():len(text) if line_end < 0 else line_end]
+        if re.search(r":[ \t]*\S", rest):
+            end = min(end, len(text) if line_end < 0 else line_end)  # "Plan list (copied from 11/14): ...": its line
+        elif 0 <= line_end < end and rest.rstrip().endswith(":"):
             # a heading ("Problem list (copied forward):") heads its list: the first line that is no item ends it
             at = line_end + 1
             for item in _LIST_ITEM.finditer(text, at, end):

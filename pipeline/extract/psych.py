@@ -20,7 +20,8 @@ PLANNED = ("PLANNED", "HYPOTHETICAL", "REQUIREMENT")
 # a clearance on a condition (sessions of CBT, sobriety) is pending until a later note records it met
 _CONDITIONAL = re.compile(r"\b(?:conditional(?:ly)?|contingent|provided\s+that|on\s+condition|once\s+(?:she|he|they|the\s+"
                           r"patient|pt)\b|pending\s+(?:completion|\d+|six|eight|ten|cbt|sobriety)|after\s+completion|"
-                          r"(?:becomes?|will\s+be(?:come)?)\s+final\s+(?:upon|after|once|when)|not\s+(?:yet\s+)?final\s+(?:until|before))\b", re.I)
+                          r"(?:becomes?|will\s+be(?:come)?)\s+final\s+(?:upon|after|once|when)|not\s+(?:yet\s+)?final\s+(?:until|before)|"
+                          r"condicional|condicionad[ao]|siempre\s+que|una\s+vez\s+que)\b", re.I)
 
 
 # "I am unable to clear her for ...", "cannot recommend ...": the evaluator declines the outcome the word names

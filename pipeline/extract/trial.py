@@ -34,6 +34,8 @@ _MEDICATION = re.compile(r"\b(?:mg|mcg|mme|opioids?|narcotics?|oxycodone|hydroco
                          r"oxycontin|norco|percocet|dilaudid|fentanyl|tapentadol|methadone|gabapentin|pregabalin|"
                          r"tabs?|tablets?|pills?|medications?|meds|analgesics?)\b", re.I)
 # "felt about 60% better walking", "50% more steps": the gain named right after the number
+_CORRECTED_TO = re.compile(r"\b(?:corrected|amended|revised)\s+to\s*(?:an?\s+)?$|\bcorrect(?:ed)?\s+(?:value|relief|figure)\s*"
+                           r"(?:is|was|=|:)?\s*$", re.I)
 _GAIN_NAMED_AFTER = re.compile(r"(?:\s*%|\s*percent)?[ \t]{0,2}(?:better|more|farther|further|longer|increase[ds]?|improve(?:d|ment))?\s*(?:in\s+|with\s+)?"
                                r"(?:walk\w*|ambulat\w*|distance|sleep\w*|sitting|standing|activit\w*|function\w*|mobility|"
                                r"endurance|steps)\b", re.I)
@@ -103,6 +105,8 @@ def normalize_trial_relief(t: Target) -> list[Finding]:
         label = "earlier_trial"  # a first or failed trial, superseded when a later trial's relief is written
     if label == "relief" and CITED_SOURCE.search(part):
         label = "cited"  # "about 60% relief per the PM&R note": the note that measured it is the source
+    if label in ("relief", "unattributed", "cited") and _CORRECTED_TO.search(s[max(0, n.start - 40):n.start]):
+        label = "corrected"  # "Trial relief corrected to 37.5%": the value an addendum gives counts over its note's
     wrong = IN_ERROR.search(s)
     if wrong and n.end <= wrong.start() and label in ("relief", "unattributed", "cited"):
         label = "withdrawn"  # "relief previously documented as 45% was entered in error": no longer the value

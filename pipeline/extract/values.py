@@ -164,6 +164,13 @@ _POINTS_FROM = re.compile(r"\b(?:reduc\w*|decreas\w*|dropp?\w*|down|improv\w*|fe
                           r"(?P<start>\d{1,2}(?:\.\d)?)(?:\s*/\s*10)?(?![\d%])", re.I)
 
 
+_SPANISH_DIGITS = {w: str(k) for k, w in enumerate(("cero", "uno", "dos", "tres", "cuatro", "cinco", "seis", "siete", "ocho",
+                                                    "nueve", "diez"))} | {"un": "1", "una": "1"}
+_SPANISH_SCORE = r"(?:\d{1,2}(?:\.\d)?|cero|uno?|una|dos|tres|cuatro|cinco|seis|siete|ocho|nueve|diez)"
+_DE_A = re.compile(rf"\bde\s+(?:un\s+|una\s+)?(?P<b>{_SPANISH_SCORE})\s+a\s+(?:un\s+|una\s+)?(?P<a>{_SPANISH_SCORE})\b"
+                   r"(?!\s*(?:%|por\s+ciento|años|meses|semanas|días))", re.I)
+
+
 def pain_change(text: str) -> list[Number]:
     """Relief from a before and an after pain score written apart, in any order and with words between:
     "from 7/10 before the trial to 2/10", "baseline 8, trial average 3", "4/10 now (8/10 pre-trial)",
@@ -171,6 +178,11 @@ def pain_change(text: str) -> list[Number]:
     m = _POINTS_FROM.search(text)
     if m and 0 < float(m.group("drop")) <= float(m.group("start")) <= 10:
         return [Number(round(float(m.group("drop")) / float(m.group("start")) * 100, 1), m.start("drop"), m.end("start"))]
+    m = _DE_A.search(text)  # Spanish: "el dolor bajó de ocho a tres"
+    if m:
+        b, a = (float(_SPANISH_DIGITS.get(m.group(k).lower(), m.group(k))) for k in ("b", "a"))
+        if 0 < b <= 10 and a <= 10:
+            return [Number(relief_pct(b, a), m.start(), m.end())]
     noise = [(q.start, q.end) for q in quantities(text) if q.noise]  # a date, a 7-day trial, a dose
     masked = text  # the cues before a score are read with the noise's digits blanked ("(diary, days 2-7): 3/10")
     for a, b in noise:

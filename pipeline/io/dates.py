@@ -33,6 +33,9 @@ _DAY_PATTERNS = [
     re.compile(rf"\b\d{{1,2}}{MONTHS}(?:\d{{4}}|\d{{2}})\b", re.I),  # 12MAR2024, 05MAR24
     re.compile(r"\b\d{1,2} (?:JAN|FEB|MAR|APR|MAY|JUN|JUL|AUG|SEP|OCT|NOV|DEC) \d{2}\b"),  # DOS: 05 MAR 24
 ]
+_SPANISH_MONTHS = {m: k for k, m in enumerate(("enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "agosto",
+                                                "septiembre", "octubre", "noviembre", "diciembre"), 1)} | {"setiembre": 9}
+_SPANISH_DAY = re.compile(r"\b(\d{1,2})\s+de\s+(" + "|".join(_SPANISH_MONTHS) + r")\s+(?:de|del)\s+(\d{4})\b", re.I)
 _MONTH_PATTERNS = [
     re.compile(r"(?<![\d/.])(\d{1,2})/(\d{4})(?![\d/])"),
     re.compile(rf"\b({MONTHS})\.?,?\s+(\d{{4}})\b", re.I),
@@ -83,10 +86,17 @@ def _two_digit_year(y: int) -> int:
     return y + 2000 if y < 70 else y + 1900
 
 
-def _parse_day(text: str) -> dt.date | None:
+def _parse_day(text: str, day_first: bool = False) -> dt.date | None:
+    """A day written in `text`; month first always, or (`day_first`, for a note's text) day first where it
+    cannot be month first ("20/11/2023")."""
     us = re.fullmatch(r"(\d{1,2})[/-](\d{1,2})[/-]\d{2,4}", text)
-    if us and not (1 <= int(us.group(1)) <= 12):  # month first, always: 13/01/2025 is not a date here
-        return None
+    if us and not (1 <= int(us.group(1)) <= 12):
+        if not day_first or not (1 <= int(us.group(2)) <= 12):
+            return None
+        try:
+            return du_parser.parse(text, dayfirst=True, default=dt.datetime(2000, 1, 1)).date()
+        except (ValueError, OverflowError):
+            return None
     try:
         d = du_parser.parse(text, dayfirst=False, yearfirst=bool(re.match(r"\d{4}-", text)),
                             default=dt.datetime(2000, 1, 1)).date()
@@ -128,7 +138,12 @@ def _find_dates(text: str, ref: dt.date | None = None, yearless: bool = False) -
 
     for pat in _DAY_PATTERNS:
         for m in pat.finditer(text):
-            add(m.start(), m.end(), _parse_day(m.group(0)), "day")
+            add(m.start(), m.end(), _parse_day(m.group(0), day_first=True), "day")
+    for m in _SPANISH_DAY.finditer(text):  # "9 de abril de 2024"
+        try:
+            add(m.start(), m.end(), dt.date(int(m.group(3)), _SPANISH_MONTHS[m.group(2).lower()], int(m.group(1))), "day")
+        except ValueError:
+            continue
     for pat in _MONTH_PATTERNS:
         for m in pat.finditer(text):
             a, b = m.group(1), m.group(2)

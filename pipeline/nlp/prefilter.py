@@ -29,7 +29,7 @@ from pipeline.resources import default_patterns_dir
 from pipeline.nlp.build import SENTENCE_ABBREVIATIONS
 
 HEADER = re.compile(r"[ \t>*#\-]*[A-Za-z][^\n:.;]{0,45}(?::|\s-\s)")
-WORD = re.compile(r"[A-Za-z0-9]+(?:[-/.'+][A-Za-z0-9]+)*")
+WORD = re.compile(r"[^\W_]+(?:[-/.'+][^\W_]+)*")  # letters of any alphabet: "bajó", "psicológica"
 
 
 class Element(NamedTuple):
@@ -123,7 +123,7 @@ class Filter(NamedTuple):
                      and _can_count(hits, (r,), note_classes))
 
 
-BOUNDED = r"(?<![A-Za-z0-9])(?:{})(?![A-Za-z0-9])"
+BOUNDED = r"(?<![^\W_])(?:{})(?![^\W_])"
 
 
 def _token_regex(element: dict, first: bool) -> str | None:
@@ -136,8 +136,8 @@ def _token_regex(element: dict, first: bool) -> str | None:
     values = [v] if isinstance(v, str) else v.get("IN") if isinstance(v, dict) and set(v) == {"IN"} else None
     if not values or any(not isinstance(x, str) or not x or (attr == "LOWER" and x != x.lower()) for x in values):
         return None
-    alternatives = [(r"(?<![A-Za-z0-9])" if x[0].isalnum() else "") + re.escape(x)
-                    + (r"(?![A-Za-z0-9])" if x[-1].isalnum() else "") for x in values]
+    alternatives = [(r"(?<![^\W_])" if x[0].isalnum() else "") + re.escape(x)
+                    + (r"(?![^\W_])" if x[-1].isalnum() else "") for x in values]
     body = "|".join(alternatives)
     return f"(?:{body})" if attr == "LOWER" else f"(?-i:{body})"
 

@@ -77,14 +77,14 @@ def score_odi(ms: Indexed, review_date: dt.date, p: dict, name: str) -> Criterio
 @scorer("trial_relief", Facts(
     "trial", "SCS trial", ("trial_relief_pct", "trial_note_id"),
     {"trial_relief_pct": ("relief", " %"), "trial_note_id": NOTE}, {"trial_relief_pct": 1.0},
-    ("relief", "cited", "earlier_trial"), ALL_FLAGS,
+    ("relief", "cited", "corrected", "earlier_trial"), ALL_FLAGS,
     lambda p: f"pain relief \u2265 {_number(p['min_relief_pct'])} % in the most recent SCS trial, as a number"),
     min_relief_pct=50)
 def score_trial(ms: Indexed, review_date: dt.date, p: dict, name: str) -> CriterionResult:
     usable = without_withdrawn([(i, m) for i, m in ms if m.value is not None and affirmed(m, review_date)
                                 and not m.historical], ms, review_date)
     # the most recent trial: a first or failed trial counts only when no other trial's relief is written
-    found = [(i, m) for i, m in usable if m.label in ("relief", "cited")] or [(i, m) for i, m in usable
+    found = [(i, m) for i, m in usable if m.label in ("relief", "cited", "corrected")] or [(i, m) for i, m in usable
                                                                  if m.label == "earlier_trial"]
     aborted = [(i, m) for i, m in ms if m.label == "aborted_trial" and affirmed(m, review_date)]
     if aborted and found:  # the most recent trial ended before its result could be told: no result for it

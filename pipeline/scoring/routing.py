@@ -93,7 +93,7 @@ def _valued(ms: Indexed, review_date: dt.date, labels: tuple) -> list[tuple[int,
             and not m.historical]
 
 
-_VALUE_LABELS = {"odi": ("score", "cited", "corrected"), "trial": ("relief", "cited")}
+_VALUE_LABELS = {"odi": ("score", "cited", "corrected"), "trial": ("relief", "cited", "corrected")}
 
 
 @detector("unread_number")

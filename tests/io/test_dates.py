@@ -71,3 +71,8 @@ def test_a_yearless_date_with_no_year_before_the_note_is_no_date():
     assert find_dates("trial placed 12/30, removed 12/31", dt.date(1, 1, 1), yearless=True) == []
     assert [d.date for d in find_dates("trial placed 12/30", dt.date(2025, 1, 5), yearless=True)] == [
         dt.date(2024, 12, 30)]
+
+
+def test_a_spanish_date_and_a_day_first_date_that_cannot_be_month_first():
+    found = find_dates("EVALUACIÓN - 9 de abril de 2024; alta 20/11/2023; 03/04/2024", ref=D(2024, 6, 1))
+    assert [d.date for d in found] == [D(2024, 4, 9), D(2023, 11, 20), D(2024, 3, 4)]

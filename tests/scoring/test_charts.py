@@ -304,3 +304,27 @@ def test_a_visit_export_with_compact_dates_and_statuses():
     row = chart(("2024-05-02", "PT Visit Export", '# export: visits.csv (Brookfield Rehab) - generated 2024-05-02\n'
                  '"dos","cpt","area","staff","status"\n' + rows), review_date="2024-06-01")
     assert (str(row["pt_first_date"]), str(row["pt_last_date"])) == ("2024-03-04", "2024-04-26")
+
+
+def test_a_chart_partly_in_spanish():
+    row = chart(("2024-03-05", "Pain Management Follow-up", "F/U - interpreter #40621.\n"
+                 "Oswestry (versión en español, leída por el intérprete): 20 de 50.\nPlan: SCS trial."),
+                ("2024-04-09", "Evaluación Psicológica", "EVALUACIÓN PSICOLÓGICA - 9 de abril de 2024.\n"
+                 "Conclusión: apta para estimulador de médula espinal (prueba e implante)."),
+                ("2024-05-02", "SCS Trial Follow-up", 'SCS trial follow-up.\nSon: "Mi mamá dice que el dolor bajó de 9 a 4."'),
+                review_date="2024-06-01")
+    assert (row["odi_score"], row["psych_clearance"], row["trial_relief_pct"]) == (40.0, "cleared", 55.6)
+    row = chart(("2024-09-12", "Reevaluación Psicológica", "REEVALUACIÓN PSICOLÓGICA - 12 de septiembre de 2024.\n"
+                 "RECOMENDACIÓN: no se recomienda el implante definitivo en este momento."), review_date="2024-10-01")
+    assert row["psych_clearance"] == "not_cleared"
+    row = chart(("2024-06-27", "Evaluación Psicológica", "EVALUACIÓN PSICOLÓGICA PARA ESTIMULADOR DE MÉDULA ESPINAL\n"
+                 "RECOMENDACIÓN: apta para la prueba del estimulador. Para el implante definitivo, la autorización queda "
+                 "CONDICIONADA a completar 6 sesiones de terapia cognitivo-conductual."), review_date="2024-10-01")
+    assert row["psych_clearance"] == "pending"
+
+
+def test_a_trial_relief_an_addendum_corrects_counts_over_its_note():
+    row = chart(("2024-05-02", "SCS Trial Follow-up", "SCS TRIAL FOLLOW-UP\nTrial: pain 8/10 -> 3/10, about 62% relief.\n\n"
+                 "ADDENDUM 05/06/2024: the interpreter misheard the patient; he confirmed his pain went from 8 to 5. "
+                 "Trial relief corrected to 37.5%."), review_date="2024-06-01")
+    assert (row["trial_relief_pct"], row["trial_status"]) == (37.5, "not_met")
