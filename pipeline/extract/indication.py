@@ -9,6 +9,7 @@ import re
 
 from pipeline.records import Finding, Target
 from pipeline.extract.registry import normalizer
+from pipeline.extract.values import IN_ERROR
 
 _SPINE = re.compile(r"\b([LTCS]\d|lumbar|spin\w*|back|lami\w*|interbody|posterolateral|instrumented|disc\w*)\b", re.I)
 _PAIN = re.compile(r"\b(pain\w*|hurts?|hurting|LBP|radicul\w*|sciatica|neuropath\w*|sx|symptoms?|claudication|aches?|burning)\b", re.I)
@@ -46,6 +47,8 @@ _LUMBAR = re.compile(r"\b([LS]\d|T1[0-2]|lumbar|lumbosacral|low(?:er)?\s+back|ba
 
 @normalizer("INDICATION", criterion="indication")
 def normalize_indication(t: Target) -> list[Finding]:
+    if t.metadata.get("kind") == "syndrome" and IN_ERROR.search(t.sentence):
+        return [Finding("withdrawn")]  # "diagnosis M96.1 was entered in error": the earlier diagnosis is withdrawn
     if t.metadata.get("kind") == "syndrome":
         if _LAB_VALUE.match(t.sentence[t.end - t.sent_start:]) or _GLUCOSE.search(t.sentence) or \
                 (t.text.upper() == "FBS" and (_FBS_VALUE.search(t.sentence) or _FBS_LAB.search(t.sentence))):

@@ -178,7 +178,7 @@ def normalize_odi(t: Target) -> list[Finding]:
                 _EARLIER_MARK.match(tail[chosen.end:]) or _REPEATED_CLAUSE.search(tail, chosen.end, q.start):
             chosen = q  # a table's later column (pipes or aligned columns), the current value, or after an earlier one
     end = t.end + (chosen.end if tail == raw_tail else len(raw_tail.rstrip()))
-    label = "cited" if _CITED.match(tail, chosen.end) else "score"
+    label = "cited" if _CITED.match(tail, chosen.end) or _FROM_RECORD.search(t.sentence[:t.start - t.sent_start]) else "score"
     return [Finding(label, _score(chosen), "%", date=_taken_on(tail, chosen.end, t.note_date), end=end)]
 
 
@@ -191,8 +191,11 @@ def _written_on(dated: list, q: Quantity):
 
 # the date a score was taken, written in its field ("ODI score: 46 %   Date: 04/08/24", "ODI 44% (taken 3/11/2024)"),
 # or the visit a form cites for it ("ODI: 48% (Pain Medicine 01/22/2024)")
+# a value copied from the record ("Pertinent data (from record): ODI 48%", "Record review: ODI 50%")
+_FROM_RECORD = re.compile(r"\b(?:record\s+review|chart\s+review|from\s+(?:the\s+)?records?|per\s+(?:the\s+)?records?)\b", re.I)
 _TAKEN = re.compile(r"[\s%_)]*[,;(]?\s*(?:date[d]?|taken|measured|completed|obtained|on|from)\b\s*[:\-]?[\s_]*|"
-                    r"[\s%]*\(\s*(?:[A-Za-z][A-Za-z .&/-]{0,40}\s)?(?=\d{1,2}/(?:\d{1,2}/)?\d{2,4}\s*\))", re.I)
+                    r"[\s%]*\(\s*(?:[A-Za-z][A-Za-z .&/-]{0,40}\s)?(?=\d{1,2}/(?:\d{1,2}/)?\d{2,4}\s*\)|\d{1,2}\s?[A-Za-z]{3}\s?\d{2,4}\s*\))",
+                    re.I)
 # a value cited from the visit that measured it, with no date: "ODI 48% (PT intake)", "(per PT eval)", "(baseline)"
 _CITED = re.compile(r"[\s%]*\(\s*(?:per|from|at|on|see)?\s*(?:the\s+)?(?:outside\s+|prior\s+|previous\s+|initial\s+)?"
                     r"(?:PT|physical\s+therapy|PM&R|physiatry|pain(?:\s+(?:clinic|management|medicine))?|spine|surg\w*|ortho\w*|"

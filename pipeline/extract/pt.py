@@ -39,7 +39,8 @@ _SERVICE = re.compile(r"\b(?:eval\w*|initial|start\s+of\s+care|soc|first\s+visit
 _NOT_SERVICE = re.compile(r"\b(?:cancel\w*|no[- ]?shows?|missed|(?:re)?scheduled?|resched\w*|planned|plan\s+of\s+care|poc|"
                           r"(?:re-?)?cert\w*|valid|SEOC|"
                           r"(?:psych\w*|pm&r|pain|surg\w*|neuro\w*|ortho\w*|mri|imaging)\s+(?:eval\w*|consult\w*|visit|f/u|note)|order\w*|referr\w*|auth\w*|video|tele\w*|virtual|expir\w*|goal\w*|due|next|"
-                          r"non-?attendance|not\s+seen|no\s+visit|administrative|closed|holiday|did\s+not\s+(?:arrive|show|attend|come)|"
+                          r"non-?attendance|not\s+seen|no\s+visit|administrative|closed|holiday|trial|leads?|implant\w*|"
+                          r"did\s+not\s+(?:arrive|show|attend|come)|"
                           r"didn'?t\s+(?:show|come|attend)|no\s+call|printed|faxed|exported|generated|run\s+(?:on|date)|"
                           r"(?:visits?|seen)\s+here|(?:visits?|seen)\s+(?:in|at)\s+(?:our|this)\s+(?:office|clinic)|with\s+(?:me|us))\b",
                           re.I)

@@ -19,7 +19,8 @@ from pipeline.nlp.quantities import quantities
 
 NEAR = 30  # characters between the relief word and its number
 _EARLIER = re.compile(r"\btrial\s*#\s*1\b|\btrial\s+(?:one|1)\b|\b(?:first|1st|initial|prior(?!\s+to\b)|previous|earlier|original|"
-                      r"failed|unsuccessful)\s+(?:\w+\s+){0,2}trial\b|\btrial\b[^.;]{0,40}\b(?:failed|unsuccessful)\b", re.I)
+                      r"failed|unsuccessful)\s+(?:\w+\s+){0,2}trial\b|\btrial\b[^.;]{0,40}\b(?:failed|unsuccessful|lead\s+migration|"
+                      r"leads?\s+migrated|explanted\s+early|aborted)\b", re.I)
 _NOT_SCS_TRIAL = re.compile(r"\b(?:DRG|dorsal\s+root\s+ganglion|peripheral\s+nerve\s+stim\w*|PNS|PNfS)\b", re.I)
 _SCS = re.compile(r"\b(?:SCS|spinal\s+cord|dorsal[\s-]+column)\b", re.I)
 _FUNCTION_GAIN = re.compile(r"\b(?:walk\w*|ambulat\w*|distance|sleep\w*|sitting|standing|activit\w*|function\w*|mobility|"

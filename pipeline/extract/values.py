@@ -119,7 +119,7 @@ _BEFORE_CUE = re.compile(r"(?:\bbaseline|\bpre-?\s?trial|\bbefore(?:\s+the)?(?:\
                          r"\bfrom|\bpre-?(?:implant|procedure|op)|\binitially|\busual(?:ly)?|\baveraging|\bwas)"
                          + _FILLER + r"\W{0,8}$", re.I)
 _BEFORE_AFTER = re.compile(r"^[^.;\d]{0,30}?\b(?:pre-?\s?trial|before\s+(?:the\s+)?(?:scs\s+)?trial|at\s+baseline|baseline|"
-                           r"prior\s+to\s+(?:the\s+)?trial|before(?=\s*[,;)]|\s+(?:and|vs\.?|versus)\b))", re.I)
+                           r"prior\s+to\s+(?:the\s+)?trial|before(?=\s*[,;).]|\s*$|\s+(?:and|vs\.?|versus)\b))", re.I)
 _AFTER_CUE = re.compile(r"(?:->|-->|→|=>|\bto|\bdown\s+to|\bnow|\bduring(?:\s+the\s+trial)?|\btrial\s+(?:avg|average|mean)|"
                         r"\bw(?:ith|/)?\s+(?:the\s+)?(?:trial|stim\w*)|\bwhile|\bcurrently|\bon\s+the\s+trial)"
                         + _FILLER + r"\W{0,12}$", re.I)

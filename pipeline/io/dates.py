@@ -218,7 +218,7 @@ _SHORT_RANGE = re.compile(rf"\b{_MONTH_DAY}\s*(?:-{{1,2}}|–|—|to|through|thr
                           re.I)
 # "9/12-11/21", "2/3 - 3/28" (no year: the latest such span up to the note); not two pain scores "7/10-8/10"
 _NUMERIC_SHORT_RANGE = re.compile(r"(?<![\d/.])(1[0-2]|0?[1-9])/(3[01]|[12]\d|0?[1-9])\s*(?:-{1,2}|–|—|to|through|thru|until)\s*"
-                                  r"(1[0-2]|0?[1-9])/(3[01]|[12]\d|0?[1-9])()(?![/\d%]|\s*(?:%|percent))")
+                                  r"(1[0-2]|0?[1-9])/(3[01]|[12]\d|0?[1-9])(?:/(\d{4}))?(?![/\d%]|\s*(?:%|percent))")
 
 _CHAINED_BEFORE = re.compile(r"\d{1,2}/\d{1,2}(?:/\d{2,4})?(?:\s*\w+)?\s*(?:-{1,2}|–|—|,)\s*$")
 _CHAINED_AFTER = re.compile(r"\s*(?:-{1,2}|–|—|,)\s*\d{1,2}/\d{1,2}")

@@ -35,7 +35,8 @@ _STARTS_NUMBER = re.compile(r"^\s{0,3}[~≈]?\d")
 # a span of dates goes on a long open line ("completed formal PT at Riverbend, 2x/week\n01/06/2025-02/27/2025 (...")
 _STARTS_RANGE = re.compile(r"^\s{0,3}\d{1,2}/\d{1,2}/\d{2,4}\s*(?:-|–|to|through)\s*\d{1,2}/\d{1,2}/\d{2,4}")
 _NEEDS_MORE = re.compile(r"\b(?:to|of|at|was|were|a|an|from|on|and|or|by|with|about|approximately|approx|is|are|"
-                         r"scored|score|around|the|than|over|under|for|in|roughly|nearly|reported|reports|only|just|gave|had)$", re.I)
+                         r"scored|score|around|the|than|over|under|for|in|roughly|nearly|reported|reports|only|just|gave|had|"
+                         r"visit|eval|evaluation|discharged?|dos|seen|through|thru|until|between)$", re.I)
 # a number that goes on a sentence, not a row's date, a list's marker or a column ("36/100. PROMIS ..." after "Oswestry")
 _NUMBER_GOES_ON = re.compile(r"^\s{0,3}[~≈]?\d{1,3}(?:\.\d+)?(?:\s*(?:/|out\s+of|of)\s*\d{1,3}|\s*%)(?![/\d])")
 _LIST_OR_FIELD = re.compile(r"^\s*([-*•]|\d+[.)]\s|\|)|^\s*[A-Z][\w /()&-]{0,40}:\s")  # a field's label is capitalised
@@ -106,13 +107,13 @@ def _heard(s: str, rules: ShapeRules) -> list[tuple[int, int, str]]:
 
 
 # OCR in numbers: O/o for 0 beside digits, l/I for 1 beside digits or in a fraction
-_OCR_ZERO = re.compile(r"(?<=\d)[Oo](?=[\d%/.]|\b)|(?<=\d[.,])[Oo]")
+_OCR_ZERO = re.compile(r"(?<=\d)[Oo](?=[\d%/.]|\b)|(?<=\d[.,])[Oo]|(?<=\d/)[Oo](?=\d)")
 _OCR_ONE = re.compile(r"(?<=\d)[lI](?=[\d%/])|(?<=/)[lI](?=\d|\b)|\b[lI](?=\s?/\s?\d)|\b[lI](?=\d)")
 # S for 5 beside a score's digits ("2S/50", "(S0%)"), and "o/o" for a percent sign ("42o/o"); never a level (S1)
 _OCR_FIVE = re.compile(r"(?<=\d)S(?=[%/])|(?<![A-Za-z])S(?=\d\s?%)")
 _OCR_PERCENT = re.compile(r"(?<=\d)o/o\b")
 # cheap tests that a note can hold what each reader above changes (most notes hold none of it)
-_MAY_OCR_ZERO = re.compile(r"[0-9][.,]?[Oo]")
+_MAY_OCR_ZERO = re.compile(r"[0-9][.,/]?[Oo]")
 _MAY_OCR_ONE = re.compile(r"[lI](?=[\d%/]|\s?/\s?\d)|/[lI]\b")
 
 
@@ -232,8 +233,9 @@ def _runs_on(a: str, b: str, cut: bool, after: str = "") -> bool:
     terse note ("she will do trial 5/20" over "oswestery 23/50 today" over "wt 212"): wrapped prose fills its
     lines up to a paragraph's or sentence's end. (The cheap tests first: most lines of a note end a sentence or
     are short.)"""
-    if not ((len(a) >= _WRAP_MIN or cut) and _ENDS_OPEN.match(a[-1:]) and "|" not in a) or _LIST_OR_FIELD.match(b):
-        return False
+    if not ((len(a) >= _WRAP_MIN or cut) and (_ENDS_OPEN.match(a[-1:]) or (a.endswith(":") and _STARTS_RANGE.match(b)))
+            and "|" not in a) or _LIST_OR_FIELD.match(b):
+        return False  # (a label's span of dates on the next line: "Physical therapy (land and aquatic):\n10/07/2024 - ...")
     if after.strip() and len(b.strip()) < min(0.5 * len(a), _WRAP_MIN) and _ENDS_OPEN.match(b.rstrip()[-1:]) and not cut:
         return False
     tail = a[-60:]

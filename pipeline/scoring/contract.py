@@ -52,7 +52,10 @@ def _new_outcomes(found: Indexed, kept: Indexed) -> Indexed:
     "indication", "Indication", counts=("syndrome", "surgery_with_pain"), excluded_by=NOT_AFFIRMED,
     requirement=lambda p: "FBSS / post-laminectomy syndrome, or spine surgery with persistent pain, documented"))
 def score_indication(ms: Indexed, review_date: dt.date, p: dict, name: str) -> CriterionResult:
-    found = [(i, m) for i, m in ms if m.label in ("syndrome", "surgery_with_pain") and affirmed(m, review_date)]
+    withdrawn = [m.note_date for _, m in ms if m.label == "withdrawn" and m.note_date <= review_date
+                 and not (m.negated or m.family)]  # ("Correction to auth request: M96.1 was entered in error")
+    found = [(i, m) for i, m in ms if m.label in ("syndrome", "surgery_with_pain") and affirmed(m, review_date)
+             and not (m.label == "syndrome" and any(m.note_date <= d for d in withdrawn))]  # a code entered in error
     if not found:
         return CriterionResult("insufficient", {f"{name}_status": "insufficient"}, frozenset())
     i, _ = _latest(found)
@@ -165,7 +168,7 @@ def score_pt(ms: Indexed, review_date: dt.date, p: dict, name: str) -> Criterion
         days, used = _service_days(counted, window_start, review_date)
     empty = {"pt_weeks": None, "pt_first_date": None, "pt_last_date": None}
     stated = [(i, m) for i, m in counted if m.label == "stated_duration" and in_window(m.date)]
-    if stated and not days and any(m.label == "telehealth" and "pt_visit" in m.note_classes and not restated(m)
+    if stated and len(set(days)) < 2 and any(m.label == "telehealth" and "pt_visit" in m.note_classes and not restated(m)
                                    and in_window(m.date) and affirmed(m, review_date) for _, m in ms):
         stated = []  # a course's length with no date, where the visits' own notes in the window were by video
     # one date of service measures no course: a course's stated length says more (a therapist's letter of its date)

@@ -328,3 +328,23 @@ def test_a_trial_relief_an_addendum_corrects_counts_over_its_note():
                  "ADDENDUM 05/06/2024: the interpreter misheard the patient; he confirmed his pain went from 8 to 5. "
                  "Trial relief corrected to 37.5%."), review_date="2024-06-01")
     assert (row["trial_relief_pct"], row["trial_status"]) == (37.5, "not_met")
+
+
+def test_a_programs_pt_span_on_the_line_under_its_label_and_a_code_entered_in_error():
+    row = chart(("2024-11-22", "FRP Discharge Summary", "FRP DISCHARGE SUMMARY\n"
+                 "Physical therapy (individual land-based and aquatic, D. Kapoor, PT, DPT):\n10/07/2024 - 11/22/2024.\n"
+                 "Other services: CBT group 21, education 14."), review_date="2025-03-01")
+    assert (row["pt_weeks"], row["pt_status"]) == (6.6, "met")
+    row = chart(("2024-05-07", "Authorization Request", "Diagnosis: M96.1 Postlaminectomy syndrome, NEC"),
+                ("2024-06-11", "Telephone Note", "Correction to auth request 07MAY24: diagnosis M96.1 was entered in error. "
+                 "She has NOT had lumbar surgery."), review_date="2024-08-09")
+    assert row["indication_status"] == "insufficient"
+
+
+def test_a_course_in_clinic_then_by_video_counts_its_clinic_span_and_a_trials_dates_are_no_pt():
+    row = chart(("2024-04-26", "FRP Discharge Summary", "FRP DISCHARGE SUMMARY\nPT in clinic 03/04-03/22/2024, then virtual "
+                 "(video) 03/25-04/26/2024."), review_date="2024-06-01")
+    assert (str(row["pt_first_date"]), str(row["pt_last_date"])) == ("2024-03-04", "2024-03-22")
+    row = chart(("2024-12-17", "Letter", "Records: physical therapy completed; trial 09/24-10/01/2024 with two-thirds relief."),
+                review_date="2025-01-01")
+    assert pd.isna(row["pt_first_date"])
