@@ -56,6 +56,8 @@ _OTHER_CLEARER = re.compile(r"\b(?:cardi\w*|medical(?:ly)?|surg\w*|anesthe\w*|PC
 # an outcome a later one replaced: "the 05/23/2023 clearance submitted with the request was superseded"
 _SUPERSEDED = re.compile(r"^[^.;]{0,50}?\b(?:was|is|has\s+been|were)\s+(?:since\s+|later\s+|now\s+)?(?:superseded|"
                          r"withdrawn|rescinded|revoked|replaced|no\s+longer\s+valid)\b", re.I)
+_SUPERSEDES = re.compile(r"\b(?:supersed\w*|replac\w*|withdraw\w*|rescind\w*|revok\w*)\s+(?:my|the|his|her|their|our|this)?\s*"
+                         r"(?:[\w/-]+\s+){0,3}$", re.I)  # "This supersedes my 03/12/2024 clearance"
 _NOT_FINAL = re.compile(r"\bnot\s+(?:yet\s+)?(?:a\s+|the\s+)?final\b", re.I)
 _DECLINED = re.compile(r"\b(?:declin\w*|refus\w*|cancel\w*|does\s+not\s+want|did\s+not\s+want)\b", re.I)
 
@@ -105,7 +107,7 @@ def normalize_psych_outcome(t: Target) -> list[Finding]:
     if t.metadata.get("only_negated") and not negated:
         return []  # a bare "candidate" is an outcome only as "not a candidate"
     tail = t.sentence[t.end - t.sent_start:]
-    if _SUPERSEDED.match(tail):
+    if _SUPERSEDED.match(tail) or _SUPERSEDES.search(t.sentence[:t.start - t.sent_start]):
         return [Finding("mention", date=t.note_date)]  # "the 05/23/2023 clearance ... was superseded": no longer one
     if negated and _NOT_FINAL.search(t.sentence):
         return [Finding("pending", date=t.note_date)]  # "until then this is not a final clearance": conditional

@@ -39,7 +39,7 @@ _SERVICE = re.compile(r"\b(?:eval\w*|initial|start\s+of\s+care|soc|first\s+visit
 _NOT_SERVICE = re.compile(r"\b(?:cancel\w*|no[- ]?shows?|missed|(?:re)?scheduled?|resched\w*|planned|plan\s+of\s+care|poc|"
                           r"(?:re-?)?cert\w*|valid|SEOC|"
                           r"(?:psych\w*|pm&r|pain|surg\w*|neuro\w*|ortho\w*|mri|imaging)\s+(?:eval\w*|consult\w*|visit|f/u|note)|order\w*|referr\w*|auth\w*|video|tele\w*|virtual|expir\w*|goal\w*|due|next|"
-                          r"non-?attendance|not\s+seen|no\s+visit|administrative|closed|holiday|trial|leads?|implant\w*|"
+                          r"non-?attendance|not\s+seen|no\s+visits?|administrative|closed|holiday|trial|leads?|implant\w*|"
                           r"did\s+not\s+(?:arrive|show|attend|come)|"
                           r"didn'?t\s+(?:show|come|attend)|no\s+call|printed|faxed|exported|generated|run\s+(?:on|date)|"
                           r"(?:visits?|seen)\s+here|(?:visits?|seen)\s+(?:in|at)\s+(?:our|this)\s+(?:office|clinic)|with\s+(?:me|us))\b",
@@ -283,6 +283,13 @@ def normalize_distractor(t: Target) -> list[Finding]:
     return [Finding("not_pt")]
 
 
+def _sentence_at(text: str, at: int) -> str:
+    """The sentence of `text` around `at` (from the sentence end or line break before to the sentence end after)."""
+    start = max(text.rfind(". ", 0, at) + 2, text.rfind("\n", 0, at) + 1)
+    end = min(k for k in (text.find(". ", at), text.find("\n", at), len(text)) if k >= 0)
+    return text[start:end]
+
+
 def _line(text: str, at: int) -> str:
     start, end = text.rfind("\n", 0, at) + 1, text.find("\n", at)
     return text[start:len(text) if end < 0 else end]
@@ -312,10 +319,15 @@ def pt_visit_dates(note: Note, note_classes: frozenset) -> list[tuple[Finding, s
         # a summary that does not say which is left to the visits' own notes
         lines = note.text.split("\n")
         by_video = [lines[k] for k in _log_rows(lines) if _TELEHEALTH.search(lines[k])]
-        if not by_video:
+        in_clinic = [d for d in visits if _IN_PERSON.search(said := _sentence_at(note.text, d.start))
+                     and not _TELEHEALTH.search(said)]
+        if not by_video and not in_clinic:
             return []
-        video = {d.date for line in by_video for d in find_dates(line, note.note_date)}
-        visits = [d for d in visits if d.date not in video and not _TELEHEALTH.search(_line(note.text, d.start))]
+        if by_video:
+            video = {d.date for line in by_video for d in find_dates(line, note.note_date)}
+            visits = [d for d in visits if d.date not in video and not _TELEHEALTH.search(_line(note.text, d.start))]
+        else:  # "In-clinic visits: first 09/03/2024 (evaluation), last 10/29/2024": those said in person
+            visits = in_clinic
     # a summary that states its dates of service was written after them, and a scheduling, no-show or
     # administrative note records no visit: its own date is not one
     if _NO_VISIT.search(head) and not _TREATED.search(note.text):  # "NO SHOW", "eval booked for ...": its

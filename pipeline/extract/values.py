@@ -139,7 +139,8 @@ _AFTER_IN_CLAUSE = re.compile(r"->|-->|→|=>|\bdown\s+to|\bto\b|\bnow\b|\bdurin
                               r"\bend\s+of\s+(?:the\s+)?(?:trial|week)|"
                               r"\b(?:over|in|through(?:out)?)\s+the\s+(?:\d+-day\s+)?trial|"
                               r"\bw(?:ith|/)?\s+(?:the\s+)?(?:trial|stim\w*)|\bwhile\b|\bcurrently|\bon\s+the\s+trial|"
-                              r"\btrial\s+(?:days?|week|period)\b[^.;]{0,30}?\b(?:avg|average|mean)\b", re.I)
+                              r"\btrial\s+(?:days?|week|period)\b[^.;]{0,30}?\b(?:avg|average|mean)\b|"
+                              r"\bday\s*\d{0,2}\s+of\s+(?:the\s+)?(?:scs\s+)?trial\b", re.I)
 
 
 _SCORE_NEXT = re.compile(r"\s*(?:(?:is|was|at|about|a|an|down|dropped|came|went|fell|to|around|only|just|approx\.?)\s+){0,4}~?\d")

@@ -56,6 +56,10 @@ def score_indication(ms: Indexed, review_date: dt.date, p: dict, name: str) -> C
                  and not (m.negated or m.family)]  # ("Correction to auth request: M96.1 was entered in error")
     found = [(i, m) for i, m in ms if m.label in ("syndrome", "surgery_with_pain") and affirmed(m, review_date)
              and not (m.label == "syndrome" and any(m.note_date <= d for d in withdrawn))]  # a code entered in error
+    no_surgery = any(m.label == "surgery" and m.negated and not restated(m) and m.note_date <= review_date
+                     and not m.family for _, m in ms)
+    if no_surgery and all(restated(m) for _, m in found):
+        found = []  # a letter or summary's diagnosis against the visit notes' "no prior spine surgery"
     if not found:
         return CriterionResult("insufficient", {f"{name}_status": "insufficient"}, frozenset())
     i, _ = _latest(found)
@@ -164,7 +168,7 @@ def score_pt(ms: Indexed, review_date: dt.date, p: dict, name: str) -> Criterion
     counted = _in_person(counted, ms, review_date)
     days, used = _service_days(counted, window_start, review_date)
     if len(set(days)) < 2 and counted != every:
-        counted = _in_person(every, ms, review_date, cut=False)
+        counted = _in_person(every, ms, review_date)
         days, used = _service_days(counted, window_start, review_date)
     empty = {"pt_weeks": None, "pt_first_date": None, "pt_last_date": None}
     stated = [(i, m) for i, m in counted if m.label == "stated_duration" and in_window(m.date)]

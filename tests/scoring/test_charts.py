@@ -348,3 +348,32 @@ def test_a_course_in_clinic_then_by_video_counts_its_clinic_span_and_a_trials_da
     row = chart(("2024-12-17", "Letter", "Records: physical therapy completed; trial 09/24-10/01/2024 with two-thirds relief."),
                 review_date="2025-01-01")
     assert pd.isna(row["pt_first_date"])
+
+
+def test_a_record_chronology_restates_and_gives_way_to_the_visits():
+    row = chart(("2024-03-04", "PT Initial Evaluation", "PHYSICAL THERAPY INITIAL EVALUATION\nModified ODI 27/50 (54%)."),
+                ("2024-08-20", "Medical Record Chronology", "MEDICAL RECORD CHRONOLOGY\n"
+                 "03/04/2024 | M. Grant, PT | PT eval | Mod. ODI 27% [sic]. | p. 160"), review_date="2024-09-01")
+    assert (row["odi_score"], row["odi_note_id"]) == (54.0, "P-N1")
+    row = chart(("2024-02-12", "Pain Consultation", "Chronic LBP with L5 radiculopathy. No prior spine surgery. FBS 104."),
+                ("2025-02-18", "Medical Record Chronology", "MEDICAL RECORD CHRONOLOGY\n"
+                 "02/12/2024 | Marsh MD | Consult | chronic LBP/L5 radic; FBSS | p. 14"), review_date="2025-03-01")
+    assert row["indication_status"] == "insufficient"
+
+
+def test_an_evaluation_that_supersedes_an_earlier_clearance():
+    row = chart(("2024-03-12", "Psychological Evaluation", "Pre-SCS psychological evaluation.\n"
+                 "Recommendation: cleared for SCS trial and implant."),
+                ("2024-06-25", "Psychological Re-evaluation", "Pre-SCS psychological re-evaluation.\n"
+                 "Recommendation: NOT recommended for permanent SCS at this time. This supersedes my 03/12/2024 clearance."),
+                review_date="2024-08-01")
+    assert row["psych_clearance"] == "not_cleared"
+
+
+def test_a_discharge_that_names_its_in_clinic_visits_before_remote_care():
+    row = chart(("2024-09-03", "PT Initial Evaluation", "NORTHSHORE PHYSICAL THERAPY - INITIAL EVALUATION   DOS 09/03/2024   In clinic"),
+                ("2024-10-29", "PT Discharge Summary", "NORTHSHORE PHYSICAL THERAPY - DISCHARGE FROM IN-CLINIC CARE\n"
+                 "In-clinic visits: first 09/03/2024 (evaluation), last 10/29/2024 (discharge), 16 visits,\n"
+                 "100% attendance. Transitioned to app-based home exercise with remote therapeutic monitoring."),
+                review_date="2025-01-15")
+    assert (row["pt_weeks"], str(row["pt_last_date"])) == (8.0, "2024-10-29")
