@@ -16,8 +16,8 @@ _PAIN = re.compile(r"\b(pain\w*|hurts?|hurting|LBP|radicul\w*|sciatica|neuropath
 
 
 # an abbreviation followed by a lab value, or in a sentence about glucose, is a lab ("FBS: 88 mg/dl")
-_LAB_VALUE = re.compile(r"^\s*[:=(]?\s*\d{2,3}(?:\.\d)?(?![\d%/.])", re.I)
-_FBS_VALUE = re.compile(r"\bFBS\s*[:=(]?\s*\d{2,3}(?![\d%/.])", re.I)  # "FBS 102 ...; repeat FBS in 3 months"
+_LAB_VALUE = re.compile(r"^\s*[:=(]?\s*\d{2,3}(?:\.\d)?(?![\d%/]|\.\d)", re.I)
+_FBS_VALUE = re.compile(r"\bFBS\s*[:=(]?\s*\d{2,3}(?![\d%/]|\.\d)", re.I)  # "FBS 102 ...; repeat FBS in 3 months"
 _FBS_LAB = re.compile(r"\b(?:elevated|high|low|normal|abnormal|repeat|check|recheck|order)\s+FBS\b", re.I)
 # a surgery only planned, proposed or called off ("A fusion was planned for April but cancelled")
 _NOT_DONE = re.compile(r"\b(?:planned|scheduled|recommended|proposed|cancel\w*|declined|deferred|never\s+had|considering|"
