@@ -242,7 +242,13 @@ def _heading(line: str) -> bool:
 _ROW_DATE = re.compile(r"\b\d{1,2}/\d{1,2}/\d{2,4}\b")
 # a line that gives the heading's value by a label: "Last Filed Value: 44 %", "Raw total: 19 / 50", "Score: 38%"
 _VALUE_LINE = re.compile(r"^\W*(?:(?:last\s+filed\s+|current\s+|filed\s+)?value|result|(?:raw\s+|total\s+|final\s+)?"
-                         r"(?:total|score)(?:\s+score)?|scored\s*%?|percent(?:age)?|index|%)\s*(?:\(%\))?\s*[:=]", re.I)
+                         r"(?:total|score)(?:\s+score)?|scored\s*%?|percent(?:age)?|index|%)\s*(?:\(%\))?\s*"
+                         r"(?:\([^)\n]{0,40}\)\s*)?(?:[:=]|(?=\d))", re.I)  # ("Total (handwritten by MA): 21", "Total 9 -> 18%")
+# a questionnaire's printed instructions or a transcriber's note, inside its block: no field of its own
+# a questionnaire's row of its items or their scores ("Item: 1 2 3 ...", "answers/pts: 1 B1 | 2 A0 | ...")
+_ITEM_ROW = re.compile(r"^\W*(?:items?|sections?|sec|questions?|q|scores?|answers?(?:\s*/\s*pts)?|pts|points)\s*:\s*"
+                       r"(?:[A-F]?\d{1,2}(?:\s*[|,;]\s*|\s+|$)){3,}$", re.I)
+_INSTRUCTION = re.compile(r"^\W*(?:printed\s+)?(?:instructions?|directions|scoring|note|key)\b", re.I)
 # another measure's heading ends the ODI's block: "PHQ-9", "Neck Disability Index", "PROMIS-29 ..."
 _OTHER_HEADING = re.compile(r"^\W*(?:phq|gad|peg|ndi|neck|promis|foto|lefs|pain\s+disability|bmi|vitals?|nrs|vas)\b",
                             re.I)
@@ -354,10 +360,16 @@ def odi_tables(note: Note, note_classes: frozenset) -> list[tuple[Finding, str, 
                     break  # a table ends at its first blank line
                 continue
             if _HEADING.match(row) or _OTHER_HEADING.match(row) or \
-                    (_LABELLED.match(row) and not _VALUE_LINE.match(row)):
+                    (_LABELLED.match(row) and not _VALUE_LINE.match(row) and not _INSTRUCTION.match(row)
+                     and not _ITEM_ROW.match(row)):
                 break  # another measure's heading, or a line of a form that names its own field ("Trial relief: 58%")
             dated = _ROW_DATE.search(row)
             scores = [q for q in quantities(row) if not q.noise and q.kind in ("percent", "raw50", "per100")]
+            if not scores and _TOTAL.match(row.lstrip()) and _VALUE_LINE.match(row):
+                # a questionnaire's total with no unit ("Total (handwritten by MA, lower right): 21"): its raw sum of
+                # ten sections scored 0-5, out of 50
+                scores = [q._replace(kind="raw50", value=q.value * 2) for q in quantities(row)
+                          if q.kind == "number" and q.value is not None and q.value <= 50][-1:]
             if dated and scores:
                 day = find_dates(dated.group(0), note.note_date)
                 rows.append((day[0].date if day else note.note_date, j, scores[-1]))

@@ -377,3 +377,15 @@ def test_a_discharge_that_names_its_in_clinic_visits_before_remote_care():
                  "100% attendance. Transitioned to app-based home exercise with remote therapeutic monitoring."),
                 review_date="2025-01-15")
     assert (row["pt_weeks"], str(row["pt_last_date"])) == (8.0, "2024-10-29")
+
+
+@pytest.mark.parametrize("form, value", [
+    ("OSWESTRY LOW BACK PAIN QUESTIONNAIRE - end of SCS trial\n"
+     "Printed instruction: \"Score each section 0 (first statement) to 5 (last statement). Total /50.\"\n"
+     "Sec  Topic               Circled  Pts\n 1   Pain intensity        C       2\n 2   Personal care         B       1\n"
+     "Total (handwritten by MA, lower right): 21", 42.0),
+    ("OSWESTRY (paper) - 09/23/2024 - transcribed by T. Nez, MA\nItem:   1  2  3  4  5  6  7  8  9  10\n"
+     "Score:  3  2  4  3  3  3  3  2  3  3\nTotal 29 / 50 = 58%", 58.0),
+])
+def test_a_paper_questionnaire_transcribed_gives_its_total(form, value):
+    assert chart(("2024-09-23", "Scanned Form", form), review_date="2024-10-01")["odi_score"] == value
