@@ -55,7 +55,8 @@ _NOT_A_VISIT = re.compile(r"\b(?:schedul\w*|no[- ]?shows?|cancel\w*|not\s+seen|a
 _NO_VISIT = re.compile(r"\bno[- ]?show|\bdid\s+not\s+(?:show|arrive|attend|come)\b|\bcancel(?:l?ed|s)?\b|"
                        r"\b(?:booked|scheduled)\s+for\b|\bnot\s+seen\b", re.I)
 _TREATED = re.compile(r"\b(?:ther\s*ex|therapeutic|exercis\w*|manual|tolerated|minutes|units|97\d{3}|gait|stretch\w*|"
-                      r"strength\w*|mobiliz\w*|ROM|assessment|subjective|objective)\b", re.I)
+                      r"strength\w*|mobiliz\w*|ROM|assessment|subjective|objective|(?:final\s+)?visit\s+today|seen\s+today)\b",
+                      re.I)
 _LOG_HEADER = re.compile(r"^[\W_]*(?:dates?\s+of\s+service|DOS|visits?|visit\s+dates?|dates?|dates?\s+of\s+visits?|"
                          r"date\s+seen|visit\s+log|treatment\s+log|attendance)\b[^\n]*$"
                          r"|\b(?:dates?\s+of\s+service|visit\s+dates?|dates?\s+of\s+visits?|visits?\s+attended)\s*:\s*$", re.I)
@@ -199,6 +200,12 @@ _TELEHEALTH = re.compile(r"\b(?:video|telehealth|tele-?(?:pt|rehab\w*|therapy|vi
                          r"e-?visits?|(?:tele)?phone\s+(?:check[- ]?ins?|visits?|sessions?|follow[- ]?ups?)|by\s+(?:tele)?phone)\b", re.I)
 
 
+# a log's cell that gives a visit's date and where it was given
+_MODE_CELL = re.compile(r"(?<![\d/])(\d{1,2}/\d{1,2}(?:/\d{2,4})?)\s*[-:]?\s*(in[- ]clinic|clinic|office|in[- ]person|video|"
+                        r"telehealth|tele-?\w*|virtual|phone)\b", re.I)
+# PT given in hospital during an admission ("ACUTE CARE PT EVALUATION", "Inpatient PT 06/11-06/14")
+_INPATIENT = re.compile(r"\b(?:acute[- ]care|inpatient|in-patient|hospital(?:ist)?|(?:while\s+)?admitted|bedside|ICU|"
+                        r"post-?op(?:erative)?\s+day)\b", re.I)
 # a change to video still to come ("last in person, switching to phone check ins"): this visit was not by video
 _TO_COME = re.compile(r"\b(?:will|switch\w*|transition\w*|chang\w*|mov\w*|convert\w*|going)\s+(?:\w+\s+){0,2}$", re.I)
 
@@ -211,6 +218,8 @@ def _video_now(text: str) -> bool:
 @normalizer("PT", criterion="pt")
 def normalize_pt(t: Target) -> list[Finding]:
     s = t.sentence
+    if _INPATIENT.search(s[max(0, t.start - t.sent_start - 30):t.end - t.sent_start + 30]):
+        return [Finding("mention", date=_time_reference(t))]  # "Inpatient PT 06/11-06/14 (4 sessions)": no outpatient course
     # PT given by video: named so in its sentence, or the note is itself a PT visit by video (a doctor's video visit
     # that speaks of PT done in clinic is not); an offer, an invitation or a video visit still to come is none done
     video = _video_now(s) or ("telehealth_visit" in t.note_classes and "pt_visit" in t.note_classes)
@@ -303,10 +312,23 @@ def pt_visit_dates(note: Note, note_classes: frozenset) -> list[tuple[Finding, s
     first = len(note.text) - len(note.text.lstrip())  # the first line with words (a fax header may be blank)
     head = " ".join([note.note_type or "", *(line[:HEADER_LINE] for line in
                                               note.text[first:first + 400].split("\n", 2)[:2])])[:300]
+    if _INPATIENT.search(head):
+        return []  # a hospital's PT during an admission is not a course of outpatient PT
     by_video = _video_now(head)
     if by_video and not _IN_PERSON.search(head):
         return []  # a video visit is not a date of in-person service
     header_end = note.text.find("\n", first) if "\n" in note.text[first:] else len(note.text)
+    cells = list(_MODE_CELL.finditer(note.text)) if "/" in note.text else []
+    if len(cells) >= 3:  # a log whose every date says where it was given ("09/09 clinic   10/07 video ..."): each its own
+        out = []
+        for c in cells:
+            day = find_dates(c.group(1), note.note_date, yearless=True)
+            if day and day[0].precision == "day" and day[0].date <= note.note_date:
+                label = "telehealth" if _TELEHEALTH.search(c.group(2)) else "pt_visit"
+                out.append((Finding(label, None, "", day[0].date, start=c.start(), end=c.end()), c.group(0),
+                            c.start(), c.end()))
+        if out:
+            return out
     # a span of an episode that went on by video is not all in person: the visits' own dates say which were
     # a summary of an episode that went on by video (its span, its list of dates) is not all in person: the
     # visits' own notes say which were; a single visit's note that speaks of video later still is its visit

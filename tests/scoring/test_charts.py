@@ -389,3 +389,21 @@ def test_a_discharge_that_names_its_in_clinic_visits_before_remote_care():
 ])
 def test_a_paper_questionnaire_transcribed_gives_its_total(form, value):
     assert chart(("2024-09-23", "Scanned Form", form), review_date="2024-10-01")["odi_score"] == value
+
+
+def test_hospital_pt_during_an_admission_is_no_outpatient_course():
+    row = chart(("2024-02-04", "Inpatient PT Evaluation", "ST. BRENDAN - ACUTE CARE PT EVALUATION   02/04/2024  08:30\n"
+                 "Gait 150 ft with walker."),
+                ("2024-05-13", "PT Evaluation", "LAKESHORE REHABILITATION - OUTPATIENT PT EVALUATION   5/13/2024"),
+                ("2024-06-12", "PT Discharge Summary", "PT DISCHARGE\nDates of service 05/13/2024 - 06/12/2024; 8 visits attended.\n"
+                 "Inpatient PT 06/20-06/23 (4 sessions) is not part of this course."), review_date="2024-07-01")
+    assert (str(row["pt_first_date"]), str(row["pt_last_date"]), row["pt_status"]) == ("2024-05-13", "2024-06-12", "not_met")
+
+
+def test_a_visit_log_whose_cells_say_clinic_or_video():
+    row = chart(("2024-11-18", "PT Discharge Summary", "RIVERBEND PT - DISCHARGE SUMMARY   11/18/2024\n"
+                 "Total: 10 weeks of PT, 09/09/2024 - 11/18/2024, 14 visits.\nVisit log:\n"
+                 "  09/09 clinic   09/12 clinic   09/16 clinic   09/19 clinic   09/23 clinic   09/26 clinic\n"
+                 "  09/30 clinic   10/07 video    10/14 video    10/21 video    10/28 video    11/04 video\n"
+                 "  11/11 video    11/18 video\nDischarged to HEP."), review_date="2025-01-15")
+    assert (row["pt_weeks"], row["pt_status"]) == (3.0, "not_met")
