@@ -269,7 +269,8 @@ def trial_tables(note: Note, note_classes: frozenset) -> list[tuple[Finding, str
                 for line in lines]  # ("NRS day 7 (avg) ...... 4/10": a day's average, not one day's score)
     # a diary's summary lines ("Baseline avg: 7.5" then "Trial avg: 2.5"), or the cells of a row of them
     units = [(text, k, at) for k, line in enumerate(labelled)
-             for at, text in (table_cells(line) if "|" in line else [(0, line)])]
+             for at, text in (table_cells(line) if "|" in line and (":" in line or _AVERAGE_WORD.search(line))
+                              else [(0, line)])]  # labelled cells, or a row's average cell ("... Baseline avg 7.0")
     for u, (text, i, at) in enumerate(units):
         b = _DIARY_LINE.match(text)
         # a before label ("Pre-trial average pain", "Average pain before trial"): the trial it names is its own phrase's

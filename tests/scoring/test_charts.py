@@ -407,3 +407,10 @@ def test_a_visit_log_whose_cells_say_clinic_or_video():
                  "  09/30 clinic   10/07 video    10/14 video    10/21 video    10/28 video    11/04 video\n"
                  "  11/11 video    11/18 video\nDischarged to HEP."), review_date="2025-01-15")
     assert (row["pt_weeks"], row["pt_status"]) == (3.0, "not_met")
+
+
+def test_a_diary_table_with_day_rows_and_its_averages_written_under_it():
+    rows = "\n".join([f"Baseline {k} |  8 |  7 |  7.5" for k in (1, 2, 3)] + [f"Trial {k}    |  3 |  3 |  3.0" for k in range(1, 8)])
+    row = chart(("2024-06-17", "SCS Trial Pain Diary", "SCS TRIAL PAIN DIARY\nDay        | AM | PM | Daily avg\n" + rows +
+                 "\n---------\nBaseline average: 7.5     Trial average (days 1-7): 3.0"), review_date="2024-07-01")
+    assert row["trial_relief_pct"] == 60.0
