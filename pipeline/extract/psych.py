@@ -58,6 +58,7 @@ _SUPERSEDED = re.compile(r"^[^.;]{0,50}?\b(?:was|is|has\s+been|were)\s+(?:since\
                          r"withdrawn|rescinded|revoked|replaced|no\s+longer\s+valid)\b", re.I)
 _SUPERSEDES = re.compile(r"\b(?:supersed\w*|replac\w*|withdraw\w*|rescind\w*|revok\w*)\s+(?:my|the|his|her|their|our|this)?\s*"
                          r"(?:[\w/-]+\s+){0,3}$", re.I)  # "This supersedes my 03/12/2024 clearance"
+_REMAINS_PENDING = re.compile(r"^[^.;]{0,50}?\b(?:remains?|is\s+still|still)\s+(?:pending|conditional|on\s+hold)\b", re.I)
 _NOT_FINAL = re.compile(r"\bnot\s+(?:yet\s+)?(?:a\s+|the\s+)?final\b", re.I)
 _DECLINED = re.compile(r"\b(?:declin\w*|refus\w*|cancel\w*|does\s+not\s+want|did\s+not\s+want)\b", re.I)
 
@@ -112,6 +113,8 @@ def normalize_psych_outcome(t: Target) -> list[Finding]:
     if negated and _NOT_FINAL.search(t.sentence):
         return [Finding("pending", date=t.note_date)]  # "until then this is not a final clearance": conditional
     clears = (t.metadata.get("polarity") == "clear") != negated
+    if clears and "psych_eval" in t.note_classes and _REMAINS_PENDING.match(tail):
+        return [Finding("conditional", date=t.note_date)]  # "my clearance for permanent implantation remains pending"
     head = t.sentence[:t.start - t.sent_start]
     if (clears and (_AWAITED.search(head) or (_AFTER_AWAITED.search(head) and _FUTURE.search(head)))) or \
             _WAITS_FOR.search(t.sentence):

@@ -51,6 +51,7 @@ _UNCHECKED = re.compile(r"(?:☐|□|\[\s\]|\(\s\))[ \t]*([^\[\]☐☒☑□■\
 # (the unchecked boxes' options are blanked first)
 _UNANSWERED = re.compile(r"(?:^|(?<=[ \t]{2})|(?<=\|))[ \t]*[A-Za-z][^:\n|_\[\]☐□☒☑■]{0,60}?(?::|[ \t]{3,})[ \t]*"
                          r"(?:(?:_{2,}|☐|□|\[\s\])[ \t]*)+(?=$|(?<=[ \t]{2})|\|)", re.M)
+_SMART_LIST = re.compile(r"\{[^{}\n]{1,60}:\d{3,6}(?:::[^{}\n]{0,80})?\}")
 _KEY_EQUALS = re.compile(r"(?<=[A-Za-z)])=(?=\s*[\d<>])")  # "ODI=38%" reads as "ODI 38%"
 _PAIR_SEPARATOR = re.compile(r";(?=[A-Za-z][A-Za-z_ ]{0,30}=)")  # "min=45;ODI=38" reads as "min=45 ODI=38": two words
 # "ODI_INDEX=0.42" reads as "ODI INDEX 0.42", "PT_FIRST_DOS: 2025-02-04" as "PT FIRST DOS: 2025-02-04"
@@ -313,6 +314,8 @@ def read_shapes(text: str, patterns_dir: str | None = None) -> str:
         s = _LEADER.sub(lambda m: " " * len(m.group(0)), s)
     if "[" in s or "☐" in s or "□" in s or "( )" in s:
         s = _UNCHECKED.sub(lambda m: m.group(0)[:m.start(1) - m.start()] + " " * len(m.group(1)), s)
+    if "{" in s and ":" in s:  # an unexpanded pick list ("{YES/NO:21234}", "{Not done:99999}"): a blank field
+        s = _SMART_LIST.sub(lambda m: "_" * len(m.group(0)), s)
     if "__" in s or "[" in s or "☐" in s or "□" in s:
         s = _UNANSWERED.sub(lambda m: " " * len(m.group(0)), s)
     low = s.lower()

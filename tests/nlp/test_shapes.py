@@ -87,3 +87,9 @@ def test_an_unticked_round_box_and_a_forwarding_fax_header_say_nothing():
     header = "09/25/2023 08:58 >> REDWOOD HOLLOW PAIN >> BLUEWATER MUTUAL UM >> P.02"
     assert read_shapes("physical\n" + header + "\ntherapy at Harbor Point").strip().startswith("physical")
     assert "therapy" in read_shapes("He completed 7 weeks of physical\n" + header + "\ntherapy at Harbor Point").split("\n")[0]
+
+
+@pytest.mark.parametrize("text", ["Psych clearance: {YES/NO:21234}", 'Psych eval result: {Blank single:19197::"cleared","not cleared"}',
+                                  "ODI today: {Not done:99999}"])
+def test_an_unexpanded_pick_list_is_an_unanswered_field(text):
+    assert read_shapes(text).strip() == ""

@@ -414,3 +414,8 @@ def test_a_diary_table_with_day_rows_and_its_averages_written_under_it():
     row = chart(("2024-06-17", "SCS Trial Pain Diary", "SCS TRIAL PAIN DIARY\nDay        | AM | PM | Daily avg\n" + rows +
                  "\n---------\nBaseline average: 7.5     Trial average (days 1-7): 3.0"), review_date="2024-07-01")
     assert row["trial_relief_pct"] == 60.0
+
+
+def test_an_odi_index_on_a_zero_to_one_scale():
+    assert chart(("2024-01-08", "Spine Clinic", "Oswestry Disability Index (index score 0-1): 0.44"),
+                 review_date="2024-02-01")["odi_score"] == 44.0
