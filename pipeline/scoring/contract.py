@@ -43,7 +43,7 @@ def _new_outcomes(found: Indexed, kept: Indexed) -> Indexed:
     labels = {m.label for _, m in kept if m.note_date == last}
     return [(i, m) for i, m in found if "restatement" in m.note_classes and "psych_eval" in m.note_classes
             and "copied_forward" not in m.note_classes and m.note_date > last and m.label not in labels
-            and m.label in ("cleared", "not_cleared")
+            and m.label in ("cleared", "not_cleared", "conditional")
             and not any(d.date <= last for d in find_dates(m.sentence, m.note_date))  # ("clearance on 05/02/2025")
             and not _TICKED.search(m.sentence)]  # a form's ticked box restates ("Psych clearance: [X] attached")
 

@@ -419,3 +419,13 @@ def test_a_diary_table_with_day_rows_and_its_averages_written_under_it():
 def test_an_odi_index_on_a_zero_to_one_scale():
     assert chart(("2024-01-08", "Spine Clinic", "Oswestry Disability Index (index score 0-1): 0.44"),
                  review_date="2024-02-01")["odi_score"] == 44.0
+
+
+def test_a_psychologists_later_letter_that_the_clearance_remains_pending_counts_over_a_templates_yes():
+    row = chart(("2024-02-19", "Psychological Evaluation", "PRE-SCS PSYCHOLOGICAL EVALUATION\nClearance for permanent "
+                 "implantation is CONDITIONAL on completion of six sessions of pain-focused CBT."),
+                ("2024-03-25", "PA Progress Note", "Spine clinic.\nPsych clearance: Yes"),
+                ("2024-06-28", "Psychology Letter", "Psychology letter re: spinal cord stimulator candidacy.\nShe has completed four "
+                 "of six CBT sessions. Until the sixth session is completed, my clearance for permanent implantation remains "
+                 "pending."), review_date="2024-07-15")
+    assert row["psych_clearance"] == "pending"
