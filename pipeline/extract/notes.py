@@ -27,6 +27,7 @@ FLAG_CATEGORIES = {
     "family": ("FAMILY",),
 }
 FAMILY_SECTIONS = {"family_history"}
+WHOLE_NOTE_CLASSES = frozenset({"scs_trial", "pt_visit"})  # notes the whole-note readers (tables, logs) read
 # "Policy MV-212: ODI of 21% or greater; ...", "Payer criteria: ...", "Plan requires: ...", "Criteria per ...:",
 # "Clinical Policy CP-117 (Dorsal Column Stimulation) requires at least 50% relief ... and a psychological evaluation"
 _REQUIREMENT_LIST = re.compile(r"^\W*(?:[\w/-]+\s+){0,5}(?:criteria|requirements?|requires|policy(?:\s+[\w-]*\d[\w-]*)?)"
@@ -287,12 +288,15 @@ def extract(notes: Iterable[Note], patterns_dir: str | None = None, batch_size: 
     for n in notes:
         cls = classify_note(n, patterns_dir)
         parts: list[Window] = []
-        # a note that may count is read through its shape; one whose words complete no rule is not read
-        if not prefilter or can_count(n.text, cls, patterns_dir, categories) or ocr_damaged(n.text, patterns_dir):
+        # a note that may count is read through its shape; one whose words complete no rule is not read by the nlp,
+        # but a trial's or a PT visit's note is still shaped for the readers of whole notes (a circled pain scale)
+        countable = not prefilter or can_count(n.text, cls, patterns_dir, categories) or ocr_damaged(n.text, patterns_dir)
+        if countable or cls & WHOLE_NOTE_CLASSES:
             text = read_shapes(n.text, patterns_dir)
             if text != n.text:
                 n = n._replace(text=text)
                 cls = classify_note(n, patterns_dir)
+        if countable:
             win = window(n.text, cls, patterns_dir, categories) if prefilter else Window.whole(n.text)
             parts = blocks(win, patterns_dir, categories) if win is not None else []
         shaped.append(n)

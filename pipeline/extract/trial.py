@@ -145,7 +145,7 @@ _AFTER_LABEL = re.compile(r"\b(?:day\s*n{1,2}|(?:during\s+(?:the\s+)?)?trial(?:\
 _PAIN_LABEL = re.compile(r"\b(?:pain|nrs|vas|nprs)\b", re.I)
 _CELL_NUMBER = re.compile(r"(?<![\d.])(\d{1,2}(?:\.\d+)?)(?:\s*/\s*10)?(?![\d.%])")
 # "Baseline avg (3 days): 7.5", "Trial average (days 1-6) .... 2.5/10": a label, then its one number
-_DIARY_LINE = re.compile(r"^\s*(?P<label>[A-Za-z][^:\d]{0,40}(?:\([^)]{0,20}\))?[^:\d]{0,10})[:\s]\s*"
+_DIARY_LINE = re.compile(r"^\s*(?:\d{1,2}[.)]\s+|[A-Ha-h][.)]\s+)?(?P<label>[A-Za-z][^:\d]{0,40}(?:\([^)]{0,20}\))?[^:\d]{0,10})[:\s]\s*"
                          r"(?P<n>\d{1,2}(?:\.\d+)?)(?:\s*[-–]\s*(?P<n2>\d{1,2}(?:\.\d+)?))?(?:\s*/\s*10)?\s*$")
 
 

@@ -52,6 +52,21 @@ _UNCHECKED = re.compile(r"(?:☐|□|\[\s\]|\(\s\))[ \t]*([^\[\]☐☒☑□■\
 _UNANSWERED = re.compile(r"(?:^|(?<=[ \t]{2})|(?<=\|))[ \t]*[A-Za-z][^:\n|_\[\]☐□☒☑■]{0,60}?(?::|[ \t]{3,})[ \t]*"
                          r"(?:(?:_{2,}|☐|□|\[\s\])[ \t]*)+(?=$|(?<=[ \t]{2})|\|)", re.M)
 _SMART_LIST = re.compile(r"\{[^{}\n]{1,60}:\d{3,6}(?:::[^{}\n]{0,80})?\}")
+# a row of printed options with the one circled in brackets ("(circle): 0 1 2 ... 8 [9] 10", "0-25%  [50-75%]  75-100%"):
+# the options not chosen say nothing, and the chosen one reads without its brackets
+_CIRCLED_ROW = re.compile(r"(?<=:)(?P<opts>(?:[ \t]+\[?\d[\d.%-]{0,7}\]?){4,})[ \t]*$", re.M)
+
+
+def _circled(m: re.Match) -> str:
+    opts = m.group("opts")
+    chosen = re.findall(r"\[\d[\d.%-]{0,7}\]", opts)
+    if len(chosen) != 1:
+        return m.group(0)
+    k = opts.index(chosen[0])
+    content = chosen[0][1:-1]
+    return " " * (k + 1) + content + " " * (len(m.group(0)) - k - 1 - len(content))
+
+
 _KEY_EQUALS = re.compile(r"(?<=[A-Za-z)])=(?=\s*[\d<>])")  # "ODI=38%" reads as "ODI 38%"
 _PAIR_SEPARATOR = re.compile(r";(?=[A-Za-z][A-Za-z_ ]{0,30}=)")  # "min=45;ODI=38" reads as "min=45 ODI=38": two words
 # "ODI_INDEX=0.42" reads as "ODI INDEX 0.42", "PT_FIRST_DOS: 2025-02-04" as "PT FIRST DOS: 2025-02-04"
@@ -312,6 +327,8 @@ def read_shapes(text: str, patterns_dir: str | None = None) -> str:
         s = _FILLED.sub(lambda m: " " * (m.start(1) - m.start()) + m.group(1) + " " * (m.end() - m.end(1)), s)
     if "..." in s or "…" in s:
         s = _LEADER.sub(lambda m: " " * len(m.group(0)), s)
+    if "[" in s:
+        s = _CIRCLED_ROW.sub(_circled, s)
     if "[" in s or "☐" in s or "□" in s or "( )" in s:
         s = _UNCHECKED.sub(lambda m: m.group(0)[:m.start(1) - m.start()] + " " * len(m.group(1)), s)
     if "{" in s and ":" in s:  # an unexpanded pick list ("{YES/NO:21234}", "{Not done:99999}"): a blank field

@@ -102,7 +102,7 @@ BLIND_FLOORS = {"fax-packets": (22, 98.0), "multi-ehr": (22, 97.5), "fax-packets
                 "speech-recognition-10": (16, 98.0), "appeal-packets-10": (16, 98.5), "problem-oriented-10": (16, 98.5),
                 "fax-packets-10": (16, 96.5), "structured-exports-11": (15, 92.5), "bilingual-11": (16, 98.0),
                 "military-11": (16, 98.5), "functional-restoration-11": (16, 95.5),
-                "record-chronologies-12": (16, 95.5), "intake-forms-12": (11, 78.5), "inpatient-12": (15, 97.0),
+                "record-chronologies-12": (16, 95.5), "intake-forms-12": (13, 82.0), "inpatient-12": (15, 97.0),
                 "navigator-13": (15, 93.0), "template-macros-13": (12, 86.5)}
 
 

@@ -93,3 +93,12 @@ def test_an_unticked_round_box_and_a_forwarding_fax_header_say_nothing():
                                   "ODI today: {Not done:99999}"])
 def test_an_unexpanded_pick_list_is_an_unanswered_field(text):
     assert read_shapes(text).strip() == ""
+
+
+@pytest.mark.parametrize("text, chosen", [
+    ("1. AVERAGE pain BEFORE the trial (circle):   0 1 2 3 4 5 6 7 8 [9] 10", "9"),
+    ("A. Percent relief with trial (circle one):   0-25%    25-50%   [50-75%]   75-100%", "50-75%"),
+])
+def test_a_row_of_printed_options_reads_as_the_one_circled(text, chosen):
+    read = read_shapes(text)
+    assert len(read) == len(text) and read.split(":", 1)[1].split() == [chosen]

@@ -429,3 +429,11 @@ def test_a_psychologists_later_letter_that_the_clearance_remains_pending_counts_
                  "of six CBT sessions. Until the sixth session is completed, my clearance for permanent implantation remains "
                  "pending."), review_date="2024-07-15")
     assert row["psych_clearance"] == "pending"
+
+
+def test_a_trial_questionnaire_with_circled_pain_before_and_during():
+    row = chart(("2024-05-27", "SCS Trial Questionnaire", "SCS TRIAL - END OF TRIAL QUESTIONNAIRE\n"
+                 "1. AVERAGE pain BEFORE the trial (circle):   0 1 2 3 4 5 6 7 8 [9] 10\n"
+                 "2. AVERAGE pain DURING the trial (circle):   0 1 2 3 4 5 [6] 7 8 9 10\n"
+                 "3. Would you want a permanent stimulator?    [x] Yes  [ ] No"), review_date="2024-06-15")
+    assert (row["trial_relief_pct"], row["trial_status"]) == (33.3, "not_met")
