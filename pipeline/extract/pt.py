@@ -44,7 +44,7 @@ _NOT_SERVICE = re.compile(r"\b(?:cancel\w*|no[- ]?shows?|missed|(?:re)?scheduled
                           r"didn'?t\s+(?:show|come|attend)|no\s+call|printed|faxed|exported|generated|run\s+(?:on|date)|"
                           r"(?:visits?|seen)\s+here|(?:visits?|seen)\s+(?:in|at)\s+(?:our|this)\s+(?:office|clinic)|with\s+(?:me|us))\b",
                           re.I)
-_IN_PERSON = re.compile(r"\bin[- ](?:clinic|person|office)\b", re.I)
+IN_PERSON = re.compile(r"\bin[- ](?:clinic|person|office)\b", re.I)
 # a note about PT that records no visit of its own: its date is not a date of service (the visits it lists still are)
 _NOT_A_VISIT = re.compile(r"\b(?:schedul\w*|no[- ]?shows?|cancel\w*|not\s+seen|administrative|export\w*|generated|telephone|phone\s+(?:call|note|"
                           r"encounter)|orders?|referrals?|letters?|correspondence|consult\s+(?:tracking|activity|request|order))\b", re.I)
@@ -201,7 +201,7 @@ _TELEHEALTH = re.compile(r"\b(?:video|telehealth|tele-?(?:pt|rehab\w*|therapy|vi
 
 
 # a log's cell that gives a visit's date and where it was given
-_MODE_CELL = re.compile(r"(?<![\d/])(\d{1,2}/\d{1,2}(?:/\d{2,4})?)\s*[-:]?\s*(in[- ]clinic|clinic|office|in[- ]person|video|"
+MODE_CELL = re.compile(r"(?<![\d/])(\d{1,2}/\d{1,2}(?:/\d{2,4})?)\s*[-:]?\s*(in[- ]clinic|clinic|office|in[- ]person|video|"
                         r"telehealth|tele-?\w*|virtual|phone)\b", re.I)
 # PT given in hospital during an admission ("ACUTE CARE PT EVALUATION", "Inpatient PT 06/11-06/14")
 _INPATIENT = re.compile(r"\b(?:acute[- ]care|inpatient|in-patient|hospital(?:ist)?|(?:while\s+)?admitted|bedside|ICU|"
@@ -315,10 +315,10 @@ def pt_visit_dates(note: Note, note_classes: frozenset) -> list[tuple[Finding, s
     if _INPATIENT.search(head):
         return []  # a hospital's PT during an admission is not a course of outpatient PT
     by_video = _video_now(head)
-    if by_video and not _IN_PERSON.search(head):
+    if by_video and not IN_PERSON.search(head):
         return []  # a video visit is not a date of in-person service
     header_end = note.text.find("\n", first) if "\n" in note.text[first:] else len(note.text)
-    cells = list(_MODE_CELL.finditer(note.text)) if "/" in note.text else []
+    cells = list(MODE_CELL.finditer(note.text)) if "/" in note.text else []
     if len(cells) >= 3:  # a log whose every date says where it was given ("09/09 clinic   10/07 video ..."): each its own
         out = []
         for c in cells:
@@ -334,14 +334,14 @@ def pt_visit_dates(note: Note, note_classes: frozenset) -> list[tuple[Finding, s
     # visits' own notes say which were; a single visit's note that speaks of video later still is its visit
     mixed = _TELEHEALTH.search(note.text) and not re.search(r"\bno\s+(?:video|telehealth|virtual)\b", note.text, re.I)
     ranges = [r for r in find_date_ranges(note.text, note.note_date) if service_span(note.text, r)
-              and (not mixed or _IN_PERSON.search(note.text[note.text.rfind("\n", 0, r.start) + 1:r.start]))]
+              and (not mixed or IN_PERSON.search(note.text[note.text.rfind("\n", 0, r.start) + 1:r.start]))]
     visits = [] if ranges else service_dates(note.text, note.note_date)
     if mixed and len({d.date for d in visits}) >= 2:
         # a log whose rows say which visits were by video ("| 04/01/2024 | Video-home | GP,95 |") keeps the others;
         # a summary that does not say which is left to the visits' own notes
         lines = note.text.split("\n")
         by_video = [lines[k] for k in _log_rows(lines) if _TELEHEALTH.search(lines[k])]
-        in_clinic = [d for d in visits if _IN_PERSON.search(said := _sentence_at(note.text, d.start))
+        in_clinic = [d for d in visits if IN_PERSON.search(said := _sentence_at(note.text, d.start))
                      and not _TELEHEALTH.search(said)]
         if not by_video and not in_clinic:
             return []

@@ -13,6 +13,7 @@ import re
 
 from dateutil.relativedelta import relativedelta
 
+from pipeline.extract.pt import IN_PERSON, MODE_CELL
 from pipeline.io.dates import find_dates
 from pipeline.records import Mention
 from pipeline.scoring.registry import (ALL_FLAGS, NOT_AFFIRMED, SCORERS, CriterionResult, Facts, Indexed, _latest, _number,
@@ -127,8 +128,6 @@ def _service_days(found: Indexed, window_start: dt.date, review_date: dt.date) -
     return days, used
 
 
-_SAID_IN_PERSON = re.compile(r"\bin[- ](?:clinic|person|office)\b", re.I)
-_VIDEO_CELL = re.compile(r"^\s*\d{1,2}/\d{1,2}(?:/\d{2,4})?\s*[-:]?\s*(?:video|tele|virtual|phone)", re.I)  # a log's "11/18 video"
 
 
 def _in_person(found: Indexed, ms: Indexed, review_date: dt.date, cut: bool = True) -> Indexed:
@@ -139,11 +138,11 @@ def _in_person(found: Indexed, ms: Indexed, review_date: dt.date, cut: bool = Tr
                     and affirmed(m, review_date)})
     if not video:
         return found
-    logged = {m.date for _, m in ms if m.label == "telehealth" and _VIDEO_CELL.match(m.sentence)}
+    logged = {m.date for _, m in ms if m.label == "telehealth" and MODE_CELL.match(m.sentence)}  # a log's "11/18 video"
     visits = any(m.label == "pt_visit" for _, m in found)
     out = []
     for i, m in found:
-        if m.label == "pt_visit" and m.date in logged and not _SAID_IN_PERSON.search(m.sentence):
+        if m.label == "pt_visit" and m.date in logged and not IN_PERSON.search(m.sentence):
             continue  # a day the visit log gives as by video ("11/18 video"), written again as the discharge's date
         inside = [d for d in video if m.date < d <= m.date_end] if m.label == "service_range" else []
         if m.label == "service_range" and m.date in video:
